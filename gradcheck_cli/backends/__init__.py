@@ -1,0 +1,118 @@
+"""The backends: a registry of modules imported only when a case needs them.
+
+Each backend module defines:
+
+- `FRAMEWORK`: the distribution it imports (None for numpy and fd), for "not installed";
+- `version() -> str` and `device() -> str`;
+- `unsupported(case) -> str | None`: why this backend cannot express the case (an op, a
+  hyperparameter), checked before anything runs; the case then reports `skip`;
+- `start(case, options) -> Session`: a session holds the case's params in the framework's own
+  types and its optimizer.
+
+`drive` is the one training loop every backend shares: evaluate the reduced cost, record
+it, differentiate, step; `steps` times.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import time
+from collections.abc import Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from ..errors import BackendSkip
+from ..results import Outcome
+
+if TYPE_CHECKING:
+    from ..case import Case
+
+MODULES = {
+    "numpy": "np_engine",
+    "fd": "fd",
+    "torch": "torch_backend",
+    "jax": "jax_backend",
+    "tensorflow": "tf_backend",
+}
+_FRAMEWORKS = {"torch": "torch", "jax": "jax", "tensorflow": "tensorflow"}
+
+
+class Evaluation(Protocol):
+    value: np.ndarray  # the cost before reduction
+    cost: float  # the reduced cost that is differentiated
+    grads: dict[str, np.ndarray]  # wrt param -> gradient
+
+
+class Session(Protocol):
+    def evaluate(self) -> Evaluation: ...
+    def step(self, evaluation: Evaluation) -> None: ...
+    def params(self) -> dict[str, np.ndarray]: ...
+
+
+def installed(name: str) -> bool:
+    """Whether the backend's framework can be imported, without importing it."""
+    framework = _FRAMEWORKS.get(name)
+    return framework is None or importlib.util.find_spec(framework) is not None
+
+
+def load(name: str) -> ModuleType:
+    """The backend's module; imports its framework. BackendSkip when not installed."""
+    if not installed(name):
+        raise BackendSkip("not installed")
+    return importlib.import_module(f".{MODULES[name]}", __name__)
+
+
+def drive(session: Session, case: Case) -> Outcome:
+    """The shared loop: value and grads at the start, then `steps` optimizer steps."""
+    started = time.perf_counter()
+    first = session.evaluate()
+    outcome = Outcome(value=np.asarray(first.value), grad=first.grads)
+    outcome.projections = getattr(first, "projections", None)
+    outcome.grad_error = getattr(first, "error", None) or None
+    if case.optimizer is not None and first.grads is None:
+        outcome.info["note"] = "no params: a directional check computes no full gradient"
+    elif case.optimizer is not None:
+        costs, evaluation = [], first
+        for step in range(case.steps):
+            if step:
+                evaluation = session.evaluate()
+            costs.append(evaluation.cost)
+            session.step(evaluation)
+        outcome.costs = np.asarray(costs, dtype=np.float64)
+        outcome.params = session.params()
+    outcome.info["seconds"] = time.perf_counter() - started
+    return outcome
+
+
+def run(name: str, case: Case, options: Mapping[str, Any] | None = None) -> Outcome:
+    """Run one case on one backend. Exceptions propagate: `run.py` is where they are caught."""
+    module = load(name)
+    reason = module.unsupported(case)
+    if reason:
+        raise BackendSkip(reason)
+    outcome = drive(module.start(case, options or {}), case)
+    outcome.info.setdefault("version", module.version())
+    return outcome
+
+
+def describe(name: str) -> dict[str, Any]:
+    """For `gradcheck backends`: availability, version and device (imports the framework)."""
+    if not installed(name):
+        return {
+            "backend": name,
+            "available": False,
+            "version": "",
+            "device": "",
+            "note": "not installed",
+        }
+    module = load(name)
+    return {
+        "backend": name,
+        "available": True,
+        "version": module.version(),
+        "device": module.device(),
+        "note": "",
+    }

@@ -1,0 +1,138 @@
+"""The command line: click wiring and exit codes, nothing more (the work is in run.py).
+
+Exit codes: 0 nothing failed or errored, 1 something did, 2 called wrongly or a case file
+could not be read. A GradcheckError is printed as its message, never as a traceback;
+`--debug` re-raises with the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import __version__
+from .errors import GradcheckError
+from .results import BACKENDS, RunResult
+
+
+def _colour() -> bool:
+    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gradcheck")
+def cli() -> None:
+    """Check gradients across NumPy, PyTorch, JAX, TensorFlow and finite differences."""
+
+
+@cli.command("run")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "-b",
+    "--backend",
+    "backends",
+    multiple=True,
+    type=click.Choice(BACKENDS),
+    help="Run only these backends (repeatable).",
+)
+@click.option("--tag", "tags", multiple=True, help="Run only cases with this tag (repeatable).")
+@click.option(
+    "-k", "keyword", help="Run only cases whose name contains this text (or matches it as a glob)."
+)
+@click.option(
+    "-x",
+    "--exitfirst",
+    "fail_fast",
+    is_flag=True,
+    help="Stop at the first failing or erroring case.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show every value, for passing cases too.")
+@click.option(
+    "--fd-mode",
+    type=click.Choice(["auto", "full", "directional"]),
+    default="auto",
+    show_default=True,
+    help="Finite differences per element, or along random directions (auto: above 4096 elements).",
+)
+@click.option("--debug", is_flag=True, help="Re-raise backend errors with their traceback.")
+def run_command(paths, backends, tags, keyword, fail_fast, verbose, fd_mode, debug) -> None:
+    """Run the cases in PATHS (files, or folders searched for *.yaml / *.yml)."""
+    from .report import text
+    from .run import Options, collect, invalid_results, load_all, run, select
+
+    cases, problems = load_all(collect(paths))
+    colour = _colour()
+    if problems:
+        invalid = RunResult(invalid_results(problems))
+        for result in invalid.cases:
+            click.echo("\n".join(text.case_lines(result, colour=colour)))
+        click.echo(f"\nnothing ran: {len(problems)} problem(s) in the case files")
+        click.echo(text.summary(invalid))
+        raise SystemExit(2)
+    chosen = select(cases, tags, keyword)
+    options = Options(
+        backends=tuple(backends) or BACKENDS,
+        fail_fast=fail_fast,
+        debug=debug,
+        backend_options={"fd_mode": fd_mode},
+    )
+
+    def show(result) -> None:
+        click.echo("\n".join(text.case_lines(result, verbose=verbose, colour=colour)))
+
+    outcome = run(chosen, options, show)
+    if not chosen:
+        click.echo("no case selected")
+    click.echo(text.summary(outcome))
+    raise SystemExit(outcome.exit_code)
+
+
+@cli.command("backends")
+def backends_command() -> None:
+    """Show each backend: available or not, its framework's version, its device."""
+    from .backends import describe
+
+    rows = [describe(name) for name in BACKENDS]
+    click.echo(f"{'backend':<11} {'available':<10} {'device':<8} version")
+    for row in rows:
+        available = "yes" if row["available"] else "no"
+        version = row["version"] or row["note"]
+        click.echo(f"{row['backend']:<11} {available:<10} {row['device'] or '-':<8} {version}")
+
+
+@cli.command("list")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+def list_command(paths) -> None:
+    """List the cases in PATHS with their tags and backends."""
+    from .run import collect, load_all
+
+    cases, problems = load_all(collect(paths))
+    for case in cases:
+        tags = f"  [{', '.join(case.tags)}]" if case.tags else ""
+        click.echo(f"{case.name}  {case.position}{tags}  backends: {' '.join(case.backends)}")
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    raise SystemExit(2 if problems else 0)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        code = 2
+    except click.ClickException as exc:
+        exc.show()
+        code = 2
+    except GradcheckError as exc:
+        click.echo(f"gradcheck: {exc}", err=True)
+        code = exc.exit_code
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    else:
+        code = 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    raise SystemExit(code)

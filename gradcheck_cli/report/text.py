@@ -1,0 +1,176 @@
+"""The terminal report: a line per case, the disagreements spelled out, a summary line.
+
+Values are grouped by what they print as, so where every backend agrees one line shows
+the value and the backends that gave it (`w  [2, 3] -> [-4, -25]  numpy fd`), and where
+they part ways each distinct value gets its own line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from ..errors import Problem
+from ..results import BackendResult, CaseResult, Mismatch, RunResult
+
+_COLOURS = {"pass": "green", "fail": "red", "error": "red", "skip": "yellow"}
+_SUMMARY_MAX = 8  # elements shown of a larger array: the first and last few
+
+
+def fmt_number(x: float | np.generic, digits: int = 8) -> str:
+    """A number in at most `digits` significant digits, trailing zeros trimmed: 28, 0.1, 1e-12."""
+    value = np.asarray(x)
+    if value.dtype.kind == "b":
+        return str(bool(value))
+    if value.dtype.kind in "iu":
+        return str(int(value))
+    number = float(value)
+    if not np.isfinite(number):
+        return str(number)
+    text = f"{number:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return (
+            f"{mantissa.rstrip('0').rstrip('.') if '.' in mantissa else mantissa}e{int(exponent)}"
+        )
+    return text
+
+
+def fmt_array(array: np.ndarray | None) -> str:
+    """A value as a user writes it: `12`, `[6, 28]`, `[[1, 2], [3, 4]]`; large ones summarised."""
+    if array is None:
+        return "-"
+    a = np.asarray(array)
+    if a.ndim == 0:
+        return fmt_number(a)
+    if a.size > _SUMMARY_MAX:
+        flat = a.reshape(-1)
+        head = ", ".join(fmt_number(v) for v in flat[:3])
+        tail = ", ".join(fmt_number(v) for v in flat[-2:])
+        return f"[{head}, ..., {tail}] shape {list(a.shape)}"
+    return "[" + ", ".join(fmt_array(v) for v in a) + "]"
+
+
+def fmt_bound(m: Mismatch) -> str:
+    return f"atol {m.atol:g} + rtol {m.rtol:g} * |{m.other}|"
+
+
+def fmt_mismatch(m: Mismatch) -> str:
+    """`grad[w] torch vs fd at [1]: 28.0 vs 28.00031, |diff| 3.1e-4 > 2.8e-4 (atol ...)`."""
+    if m.index is None:
+        return (
+            f"{m.quantity} {m.backend}: {m.note}"
+            if m.other == "expect"
+            else f"{m.quantity} {m.backend} vs {m.other}: {m.note}"
+        )
+    where = f" at {list(m.index)}" if m.index else ""
+    numbers = f"{fmt_number(m.actual, 10)} vs {fmt_number(m.expected, 10)}"
+    diff = f"|diff| {m.diff:.3g} > {m.bound:.3g} ({fmt_bound(m)})"
+    extra = f"; {m.note}" if m.note else ""
+    return f"{m.quantity} {m.backend} vs {m.other}{where}: {numbers}, {diff}{extra}"
+
+
+def _quantities(result: CaseResult) -> list[tuple[str, Callable[[BackendResult], str]]]:
+    case = result.case
+    rows: list[tuple[str, Callable[[BackendResult], str]]] = [
+        ("value", lambda r: fmt_array(r.outcome.value))
+    ]
+    for name in case.wrt:
+        rows.append((f"grad {name}", lambda r, n=name: fmt_array((r.outcome.grad or {}).get(n))))
+    if case.optimizer is not None:
+        for name in case.wrt:
+            start = fmt_array(case.params[name])
+            rows.append(
+                (
+                    name,
+                    lambda r, n=name, s=start: (
+                        f"{s} -> {fmt_array((r.outcome.params or {}).get(n))}"
+                    ),
+                )
+            )
+        rows.append(("costs", lambda r: fmt_array(r.outcome.costs)))
+    return rows
+
+
+def value_lines(result: CaseResult, only: Iterable[str] | None = None) -> list[str]:
+    """Each quantity, its distinct values, and which backends gave each."""
+    ran = [
+        r for r in result.backends.values() if r.outcome.skip is None and r.outcome.error is None
+    ]
+    lines = []
+    for label, show in _quantities(result):
+        if only is not None and label not in only:
+            continue
+        groups: dict[str, list[str]] = {}
+        for r in ran:
+            groups.setdefault(show(r), []).append(r.backend)
+        for i, (text, names) in enumerate(groups.items()):
+            lines.append(f"{label if i == 0 else '':<10} {text}   {' '.join(names)}")
+    return lines
+
+
+def _label(mismatch: Mismatch) -> str:
+    """The row of `value_lines` that shows a mismatch's quantity."""
+    q = mismatch.quantity.removeprefix("shape of ")
+    if q.startswith("grad["):
+        return f"grad {q[5:-1]}"
+    if q.startswith("params["):
+        return q[7:-1]
+    return q.split(" ")[0] if not q.startswith("grad .") else q
+
+
+def case_lines(result: CaseResult, verbose: bool = False, colour: bool = False) -> list[str]:
+    status = result.status.upper()
+    head = f"{_style(f'{status:<5}', result.status, colour)} {result.name}  {result.position}"
+    lines = [head + _backend_summary(result)]
+    body = [
+        f"{p.position}: {p.message}" + (f" ({p.hint})" if p.hint else "") for p in result.problems
+    ]
+    labels: list[str] = []
+    for r in result.backends.values():
+        if r.status == "error":
+            kind = f"{r.outcome.error_type}: " if r.outcome.error_type else ""
+            body.append(f"{r.backend}: error: {kind}{r.message}")
+        for m in r.mismatches:
+            body.append(fmt_mismatch(m))
+            labels.append(_label(m))
+    if result.case is not None and (verbose or labels):
+        body += value_lines(result, None if verbose else labels)
+    body += result.notes if (verbose or result.status != "pass") and result.backends else []
+    return lines + ["      " + line for line in body]
+
+
+def _backend_summary(result: CaseResult) -> str:
+    if not result.backends:
+        return ""
+    parts = []
+    for r in result.backends.values():
+        parts.append(r.backend if r.status == "pass" else f"{r.backend}:{r.status}")
+    skipped = sorted(
+        {r.message for r in result.backends.values() if r.status == "skip" and r.message}
+    )
+    text = "  [" + " ".join(parts) + "]"
+    return text + (f" ({'; '.join(skipped)})" if skipped else "")
+
+
+def _style(text: str, status: str, colour: bool) -> str:
+    if not colour:
+        return text
+    import click
+
+    return click.style(text, fg=_COLOURS[status], bold=status != "pass")
+
+
+def summary(run: RunResult) -> str:
+    counts = [
+        (run.count("pass"), "passed"),
+        (run.count("fail"), "failed"),
+        (run.count("error"), "errors"),
+        (run.count("skip"), "skipped"),
+    ]
+    return ", ".join(f"{n} {word}" for n, word in counts)
+
+
+def problem_lines(problems: list[Problem]) -> list[str]:
+    return [str(p) for p in problems]

@@ -1,0 +1,177 @@
+"""Case files -> cases -> each backend -> comparison -> results.
+
+This is the one place that catches a backend's exceptions: a framework's own error
+becomes that backend's `error` outcome (checked against `raises`), `BackendSkip` becomes
+`skip` with its reason. Everything before running (reading, parsing, the shape check)
+happens for every selected case first, so an invalid case stops the run before anything
+is computed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import backends
+from .backends.np_rules import FORWARD
+from .case import Case
+from .compare import case_status, judge
+from .errors import BackendSkip, CaseFileError, Position, Problem, UsageError
+from .ir import read
+from .load import load_file
+from .results import BACKENDS, CaseResult, Outcome, RunResult
+
+
+def collect(paths: Iterable[str | Path]) -> list[Path]:
+    """Case files: each file given, and every *.yaml / *.yml below each folder, sorted."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+            )
+            files += [p for p in found if not any(part.startswith(".") for part in p.parts)]
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"{raw}: no such file or folder")
+    return list(dict.fromkeys(files))
+
+
+def load_all(files: Iterable[Path]) -> tuple[list[Case], list[Problem]]:
+    """Every valid case and every problem, across files; names must be unique in a run."""
+    cases: list[Case] = []
+    problems: list[Problem] = []
+    seen: dict[str, Position] = {}
+    for path in files:
+        try:
+            found = load_file(path)
+        except CaseFileError as exc:
+            problems += exc.problems
+            continue
+        for case in found:
+            if case.name in seen:
+                message = f"name '{case.name}' is also used at {seen[case.name]}"
+                problems.append(
+                    Problem(case.position, message, "names are unique in a run", case.name)
+                )
+                continue
+            seen[case.name] = case.position
+            problems += shape_problems(case)
+            cases.append(case)
+    return cases, problems
+
+
+def _eqn_position(case: Case, eqn: Any) -> Position:
+    origin = case.origins.get(eqn.source) or case.position
+    return Position(origin.file, origin.line + eqn.line - 1, origin.column + eqn.column - 1)
+
+
+def shape_problems(case: Case) -> list[Problem]:
+    """Run the NumPy forward once: shapes, index types and the cost's kind, before anything."""
+    env: dict[str, Any] = {**case.inputs, **case.params}
+    with np.errstate(all="ignore"):
+        for eqn in case.program.eqns:
+            try:
+                env[eqn.out] = FORWARD[eqn.op](*[read(a, env) for a in eqn.inputs], **eqn.attrs)
+            except (ValueError, IndexError, TypeError, np.exceptions.AxisError) as exc:
+                message = f"`{eqn.text}`: {exc}"
+                return [Problem(_eqn_position(case, eqn), message, "check the shapes", case.name)]
+        cost = np.asarray(read(case.program.cost, env))
+    pos = case.source.get("cost", case.position)
+    if cost.dtype.kind != "f":
+        return [
+            Problem(
+                pos,
+                f"the cost is {cost.dtype}, not a float",
+                "differentiate a float expression",
+                case.name,
+            )
+        ]
+    if cost.ndim and case.reduce == "none":
+        message = f"the cost has shape {list(cost.shape)}, but reduce is none"
+        hint = "set reduce: sum, mean or native"
+        return [Problem(case.source.get("reduce", pos), message, hint, case.name)]
+    return []
+
+
+def select(cases: list[Case], tags: Iterable[str] = (), keyword: str | None = None) -> list[Case]:
+    """Cases carrying any of `tags`, whose name contains `keyword` (or matches it as a glob)."""
+    tags = set(tags)
+    chosen = [c for c in cases if not tags or tags & set(c.tags)]
+    if keyword:
+        chosen = [c for c in chosen if keyword in c.name or fnmatch.fnmatch(c.name, keyword)]
+    return chosen
+
+
+@dataclass(frozen=True)
+class Options:
+    backends: tuple[str, ...] = BACKENDS  # the command line's choice; a case narrows it
+    fail_fast: bool = False
+    debug: bool = False
+    backend_options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def run_backend(name: str, case: Case, options: Options) -> Outcome:
+    """One backend on one case; its failures become data here, and only here."""
+    try:
+        return backends.run(name, case, options.backend_options)
+    except BackendSkip as exc:
+        return Outcome(skip=str(exc))
+    except Exception as exc:  # a backend's own error is its result (see `raises`)
+        if options.debug:
+            raise
+        return Outcome(error=_message(exc), error_type=type(exc).__name__)
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text
+
+
+def run_case(case: Case, options: Options) -> CaseResult:
+    chosen = [b for b in BACKENDS if b in case.backends and b in options.backends]
+    outcomes = {name: run_backend(name, case, options) for name in chosen}
+    results = judge(case, outcomes)
+    notes = []
+    ref = outcomes.get(case.reference)
+    if ref is None or ref.skip is not None or ref.error is not None:
+        why = (
+            "was not selected"
+            if ref is None
+            else (f"skipped: {ref.skip}" if ref.skip else "failed")
+        )
+        notes.append(f"reference {case.reference} {why}; compared with expect alone")
+    status = case_status(results)
+    return CaseResult(case.name, case.position, status, results, notes=notes, case=case)
+
+
+def run(
+    cases: list[Case], options: Options, report: Callable[[CaseResult], None] | None = None
+) -> RunResult:
+    result = RunResult()
+    for case in cases:
+        outcome = run_case(case, options)
+        result.cases.append(outcome)
+        if report:
+            report(outcome)
+        if options.fail_fast and outcome.status in ("fail", "error"):
+            break
+    return result
+
+
+def invalid_results(problems: list[Problem]) -> list[CaseResult]:
+    """An invalid case (or file) is an `error` result carrying its problems."""
+    grouped: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        grouped.setdefault((problem.position.file, problem.case), []).append(problem)
+    return [
+        CaseResult(name or Path(file).name, group[0].position, "error", problems=group)
+        for (file, name), group in grouped.items()
+    ]

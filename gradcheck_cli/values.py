@@ -1,0 +1,96 @@
+"""Dtypes, literal arrays and generated arrays, as the contract's "Values" section defines.
+
+Functions here take plain Python data and raise ValueError with a sentence a user can
+act on; the case loader attaches the position.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+FLOAT_DTYPES = ("float32", "float64")
+DTYPES = ("float32", "float64", "int32", "int64", "bool")
+INITS = ("normal", "uniform", "zeros", "ones", "arange", "eye")
+GENERATED_KEYS = ("shape", "init", "seed", "loc", "scale", "low", "high", "dtype")
+
+
+def _check_leaves(data: Any, dtype: str, path: str = "") -> None:
+    if isinstance(data, list):
+        for i, item in enumerate(data):
+            _check_leaves(item, dtype, f"{path}[{i}]")
+        return
+    where = f" at {path}" if path else ""
+    if isinstance(data, str):
+        raise ValueError(f"the string {data!r}{where} is not a number")
+    if dtype == "bool":
+        if not isinstance(data, bool):
+            raise ValueError(f"{data!r}{where} is not a boolean (dtype bool takes true/false)")
+    elif isinstance(data, bool) or not isinstance(data, (int, float)):
+        raise ValueError(f"{data!r}{where} is not a number")
+    elif dtype.startswith("int") and not isinstance(data, int):
+        raise ValueError(f"{data!r}{where} is not an integer (dtype {dtype})")
+
+
+def literal(data: Any, dtype: str) -> np.ndarray:
+    """A number or nested list as an array of `dtype`; ragged lists and strings refused."""
+    _check_leaves(data, dtype)
+    try:
+        array = np.array(data, dtype=np.float64 if dtype in FLOAT_DTYPES else dtype)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"not a rectangular array of numbers ({exc})") from None
+    if dtype.startswith("int") and array.size:
+        info = np.iinfo(dtype)
+        if array.min() < info.min or array.max() > info.max:
+            raise ValueError(f"a value does not fit in {dtype}")
+    return array.astype(dtype)
+
+
+def _shape(value: Any) -> tuple[int, ...]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
+    ):
+        raise ValueError(f"shape {value!r} is not a list of non-negative integers, e.g. [3, 4]")
+    return tuple(value)
+
+
+def _number(spec: Mapping[str, Any], key: str, default: float) -> float:
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise ValueError(f"{key}: {value!r} is not a number")
+    return float(value)
+
+
+def generated(spec: Mapping[str, Any], dtype: str) -> np.ndarray:
+    """`{shape, init, seed, ...}` drawn in float64 with default_rng(seed), then cast."""
+    shape = _shape(spec.get("shape"))
+    init = spec.get("init", "normal")
+    seed = spec.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed: {seed!r} is not a non-negative integer")
+    rng = np.random.default_rng(seed)
+    size = math.prod(shape)
+    if init == "normal":
+        data = rng.normal(_number(spec, "loc", 0.0), _number(spec, "scale", 1.0), size=shape)
+    elif init == "uniform":
+        data = rng.uniform(_number(spec, "low", 0.0), _number(spec, "high", 1.0), size=shape)
+    elif init in ("zeros", "ones"):
+        data = np.full(shape, 0.0 if init == "zeros" else 1.0)
+    elif init == "arange":
+        data = np.arange(size, dtype=np.float64).reshape(shape)
+    elif init == "eye":
+        if len(shape) != 2:
+            raise ValueError(f"init eye needs a 2-D shape, not {list(shape)}")
+        data = np.eye(*shape)
+    else:
+        raise ValueError(f"init {init!r} is not one of {', '.join(INITS)}")
+    return data.astype(dtype)
+
+
+def is_float(array: np.ndarray) -> bool:
+    return array.dtype.kind == "f"

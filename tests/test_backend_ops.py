@@ -1,0 +1,55 @@
+"""Every op, on every framework backend, against gradcheck's own numpy engine.
+
+The cases come from tests/opcases.py, which covers the whole op vocabulary; a framework
+that is not installed skips its tests (CI installs all three, so there none is skipped).
+An op a backend declares it cannot express must say why: that is checked too.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from gradcheck_cli import backends
+from gradcheck_cli.ops import OPS
+from gradcheck_cli.results import FRAMEWORK_BACKENDS
+
+from .opcases import OPCASES, make_case
+
+TOL = {"float64": dict(rtol=1e-9, atol=1e-11), "float32": dict(rtol=2e-4, atol=2e-5)}
+
+
+def test_every_op_is_covered():
+    covered = {op for _, ops, *_ in OPCASES for op in ops}
+    assert sorted(set(OPS) - covered) == []
+
+
+def _framework(name: str):
+    module = {"tensorflow": "tensorflow"}.get(name, name)
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{name} is not installed")
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("opcase", OPCASES, ids=[c[0] for c in OPCASES])
+@pytest.mark.parametrize("backend", FRAMEWORK_BACKENDS)
+def test_op_matches_numpy_engine(backend, opcase, dtype):
+    _framework(backend)
+    _, _, cost, params, inputs = opcase
+    case = make_case(cost, params, inputs, dtype)
+    want = backends.run("numpy", case)
+    module = backends.load(backend)
+    reason = module.unsupported(case)
+    if reason:
+        pytest.skip(f"{backend} declares it cannot run this: {reason}")
+    got = backends.run(backend, case)
+    np.testing.assert_allclose(got.value, want.value, **TOL[dtype], err_msg="value")
+    assert got.value.dtype == np.dtype(dtype) or got.value.dtype == want.value.dtype
+    for name in case.wrt:
+        np.testing.assert_allclose(
+            got.grad[name], want.grad[name], **TOL[dtype], err_msg=f"grad[{name}]"
+        )
+        assert got.grad[name].shape == case.params[name].shape
