@@ -21,7 +21,18 @@ def _colour() -> bool:
     return "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Maps a GradcheckError to its message and exit code, for every command."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GradcheckError as exc:
+            click.echo(f"gradcheck: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gradcheck")
 def cli() -> None:
     """Check gradients across NumPy, PyTorch, JAX, TensorFlow and finite differences."""
@@ -119,20 +130,7 @@ def list_command(paths) -> None:
 
 def main() -> None:
     try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        code = 2
-    except click.ClickException as exc:
-        exc.show()
-        code = 2
-    except GradcheckError as exc:
-        click.echo(f"gradcheck: {exc}", err=True)
-        code = exc.exit_code
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0
-    else:
-        code = 0
-    sys.stdout.flush()
-    sys.stderr.flush()
-    raise SystemExit(code)
+        cli.main(prog_name="gradcheck")
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()

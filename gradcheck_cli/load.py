@@ -152,6 +152,11 @@ def _read_names(r: _Reader, key: str, dtype: str, floats_only: bool) -> dict[str
     return out
 
 
+def _declared(r: _Reader, key: str) -> list[str]:
+    node = r.get(key)
+    return list(node.value) if node is not None and isinstance(node.value, dict) else []
+
+
 def _read_choice(r: _Reader, key: str, choices: tuple[str, ...], default: str) -> str:
     node = r.get(key)
     if node is None:
@@ -178,7 +183,8 @@ def _read_list(r: _Reader, key: str, choices: tuple[str, ...] | None, default: t
     for item in node.value:
         if not isinstance(item.value, str) or (choices is not None and item.value not in choices):
             hint = _suggest(str(item.value), choices) if choices else "write words"
-            r.problem(item.pos, f"{key}: {_show(item.value)} is not allowed", hint)
+            what = f"'{item.value}'" if isinstance(item.value, str) else _show(item.value)
+            r.problem(item.pos, f"{key}: {what} is not allowed here", hint)
         elif item.value in out:
             r.problem(item.pos, f"{key}: '{item.value}' is given twice")
         else:
@@ -360,7 +366,11 @@ def _read_case(node: Node, file: str) -> tuple[Case | None, list[Problem]]:
         r.problem(
             r.get("inputs").keys[clash], f"inputs: '{clash}' is also a param", "rename one of them"
         )
-    known = {**{k: "input" for k in inputs}, **{k: "param" for k in params}}
+    # names whose values were refused still count as declared, so they cause no second error
+    known = {
+        **{k: "input" for k in _declared(r, "inputs")},
+        **{k: "param" for k in _declared(r, "params")},
+    }
     program = _read_program(r, known)
     optimizer = _read_optimizer(r)
     steps = _read_int(r, "steps", 1 if optimizer else 0, 1)

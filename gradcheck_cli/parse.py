@@ -70,6 +70,7 @@ class _Parser:
         self.labels: dict[str, str] = {}
         self.counter = 0
         self.source = "program"
+        self.line_shift = 0  # the cost is parsed inside "(\n...\n)": one line down
 
     # -- statements --------------------------------------------------------------------
     def statement(self, node: ast.stmt) -> None:
@@ -363,7 +364,16 @@ class _Parser:
         out = f"%{self.counter}"
         text = ast.get_source_segment(self.text, node) or ""
         self.eqns.append(
-            Eqn(out, op, inputs, attrs or {}, node.lineno, node.col_offset + 1, self.source, text)
+            Eqn(
+                out,
+                op,
+                inputs,
+                attrs or {},
+                node.lineno - self.line_shift,
+                node.col_offset + 1,
+                self.source,
+                text,
+            )
         )
         return Var(out)
 
@@ -399,7 +409,9 @@ def parse(program: str, cost: str, known: Mapping[str, str]) -> Program:
             parser.statement(statement)
         except ExpressionError as exc:
             raise _tag(exc, "program") from None
-    parser.text, parser.source = cost.strip("\n"), "cost"
+    # The cost is parsed as if parenthesised, so that a YAML block may break it over lines;
+    # the "(\n" prefix shifts line numbers by one and leaves columns alone.
+    parser.text, parser.source, parser.line_shift = "(\n" + cost.strip("\n") + "\n)", "cost", 1
     try:
         result = parser.expr(ast.parse(parser.text, mode="eval").body)
     except SyntaxError as exc:
@@ -411,4 +423,6 @@ def parse(program: str, cost: str, known: Mapping[str, str]) -> Program:
 
 def _tag(exc: ExpressionError, source: str) -> ExpressionError:
     exc.source = source
+    if source == "cost":
+        exc.line -= 1
     return exc

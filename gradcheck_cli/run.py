@@ -80,8 +80,12 @@ def shape_problems(case: Case) -> list[Problem]:
         for eqn in case.program.eqns:
             try:
                 env[eqn.out] = FORWARD[eqn.op](*[read(a, env) for a in eqn.inputs], **eqn.attrs)
-            except (ValueError, IndexError, TypeError, np.exceptions.AxisError) as exc:
-                message = f"`{eqn.text}`: {exc}"
+            except IndexError as exc:
+                if "out of bounds" in str(exc):
+                    return []  # frameworks differ here (jax clamps): a result, not a case error
+                return [Problem(_eqn_position(case, eqn), f"`{eqn.text}`: {exc}", "", case.name)]
+            except (ValueError, TypeError, np.exceptions.AxisError) as exc:
+                message = f"`{eqn.text}`: {str(exc).strip()}"
                 return [Problem(_eqn_position(case, eqn), message, "check the shapes", case.name)]
         cost = np.asarray(read(case.program.cost, env))
     pos = case.source.get("cost", case.position)
@@ -172,6 +176,6 @@ def invalid_results(problems: list[Problem]) -> list[CaseResult]:
     for problem in problems:
         grouped.setdefault((problem.position.file, problem.case), []).append(problem)
     return [
-        CaseResult(name or Path(file).name, group[0].position, "error", problems=group)
+        CaseResult(name or Path(file).name, Position(file), "error", problems=group)
         for (file, name), group in grouped.items()
     ]

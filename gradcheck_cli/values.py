@@ -40,8 +40,10 @@ def literal(data: Any, dtype: str) -> np.ndarray:
     _check_leaves(data, dtype)
     try:
         array = np.array(data, dtype=np.float64 if dtype in FLOAT_DTYPES else dtype)
-    except (ValueError, OverflowError) as exc:
-        raise ValueError(f"not a rectangular array of numbers ({exc})") from None
+    except ValueError:
+        raise ValueError("not a rectangular array of numbers (rows of different lengths)") from None
+    except OverflowError:
+        raise ValueError(f"a value does not fit in {dtype}") from None
     if dtype.startswith("int") and array.size:
         info = np.iinfo(dtype)
         if array.min() < info.min or array.max() > info.max:

@@ -100,19 +100,12 @@ def run(name: str, case: Case, options: Mapping[str, Any] | None = None) -> Outc
 
 def describe(name: str) -> dict[str, Any]:
     """For `gradcheck backends`: availability, version and device (imports the framework)."""
+    row = {"backend": name, "available": False, "version": "", "device": "", "note": ""}
     if not installed(name):
-        return {
-            "backend": name,
-            "available": False,
-            "version": "",
-            "device": "",
-            "note": "not installed",
-        }
-    module = load(name)
-    return {
-        "backend": name,
-        "available": True,
-        "version": module.version(),
-        "device": module.device(),
-        "note": "",
-    }
+        return {**row, "note": "not installed"}
+    try:
+        module = load(name)
+        row.update(version=module.version(), device=module.device(), available=True)
+    except Exception as exc:  # a broken install is reported, not raised: this is a status table
+        row["note"] = f"cannot import: {type(exc).__name__}: {exc}"
+    return row

@@ -4,7 +4,8 @@ The cost is evaluated with the project's own forward rules only (`np_engine.forw
 with nothing taped), params and inputs converted to float64 exactly. Each element gets a
 step scaled to its magnitude, h = cbrt(eps) * max(|x|, 1), rounded so that x + h - x == h.
 Differences at h and 2h give an error estimate: the truncation error of D(h) is about
-(D(2h) - D(h)) / 3, and rounding adds about eps * |f| / h.
+(D(2h) - D(h)) / 3, and rounding adds about eps * |f| / h. While truncation dominates,
+the step shrinks 8x (up to 4 sizes), and the estimate with the smallest total is kept.
 
 Above `FULL_LIMIT` differentiated elements (or with `fd_mode: directional`), it checks
 random projections instead (PyTorch's fast mode): for a few unit directions v, it gives
@@ -32,6 +33,7 @@ FULL_LIMIT = 4096  # differentiated elements above which `auto` checks projectio
 DIRECTIONS = 4
 _EPS = np.finfo(np.float64).eps
 _CBRT_EPS = _EPS ** (1.0 / 3.0)
+_SHRINKS = 4  # at most this many step sizes per element, each 8x smaller
 
 
 def version() -> str:
@@ -103,12 +105,27 @@ class FdSession:
         grad, error = np.empty_like(flat), np.empty_like(flat)
         for i in range(flat.size):
             xi = flat[i]
-            h = (xi + _CBRT_EPS * max(abs(xi), 1.0)) - xi
-            d1, d2 = (self._difference(flat, i, xi, s) for s in (h, 2 * h))
+            grad[i], error[i] = self._element(flat, i, xi, f0)
             flat[i] = xi
-            grad[i] = d1
-            error[i] = abs(d2 - d1) / 3 + _EPS * (abs(f0) + 1.0) / h
         return grad.reshape(x.shape), error.reshape(x.shape)
+
+    def _element(self, flat: np.ndarray, i: int, xi: float, f0: float) -> tuple[float, float]:
+        """D(h) with its error estimate; h shrinks while truncation dominates rounding."""
+        h = _CBRT_EPS * max(abs(xi), 1.0)
+        best = (np.nan, np.inf)
+        for _ in range(_SHRINKS):
+            h = (xi + h) - xi  # a step the float64 grid represents exactly
+            if h == 0:
+                break
+            d1, d2 = (self._difference(flat, i, xi, s) for s in (h, 2 * h))
+            truncation = abs(d2 - d1) / 3
+            rounding = _EPS * (abs(f0) + abs(d1) * h) / h
+            if truncation + rounding < best[1] or np.isnan(best[0]):
+                best = (d1, truncation + rounding)
+            if not truncation > rounding:
+                break
+            h /= 8
+        return best
 
     def _difference(self, flat: np.ndarray, i: int, xi: float, h: float) -> float:
         flat[i] = xi + h

@@ -8,11 +8,12 @@ they part ways each distinct value gets its own line.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
 from ..errors import Problem
-from ..results import BackendResult, CaseResult, Mismatch, RunResult
+from ..results import CaseResult, Mismatch, RunResult
 
 _COLOURS = {"pass": "green", "fail": "red", "error": "red", "skip": "yellow"}
 _SUMMARY_MAX = 8  # elements shown of a larger array: the first and last few
@@ -71,40 +72,51 @@ def fmt_mismatch(m: Mismatch) -> str:
     return f"{m.quantity} {m.backend} vs {m.other}{where}: {numbers}, {diff}{extra}"
 
 
-def _quantities(result: CaseResult) -> list[tuple[str, Callable[[BackendResult], str]]]:
+def _quantities(result: CaseResult) -> list[tuple[str, Callable[[Any], str | None]]]:
+    """(label, show) per quantity; `show` takes an Outcome or an Expect (None: it has none)."""
     case = result.case
-    rows: list[tuple[str, Callable[[BackendResult], str]]] = [
-        ("value", lambda r: fmt_array(r.outcome.value))
-    ]
-    for name in case.wrt:
-        rows.append((f"grad {name}", lambda r, n=name: fmt_array((r.outcome.grad or {}).get(n))))
-    if case.optimizer is not None:
-        for name in case.wrt:
-            start = fmt_array(case.params[name])
-            rows.append(
-                (
-                    name,
-                    lambda r, n=name, s=start: (
-                        f"{s} -> {fmt_array((r.outcome.params or {}).get(n))}"
-                    ),
-                )
+
+    def item(kind: str, name: str) -> Callable[[Any], str | None]:
+        def show(side: Any) -> str | None:
+            found = (getattr(side, kind) or {}).get(name)
+            if found is None:
+                return None
+            return (
+                fmt_array(found)
+                if kind == "grad"
+                else f"{fmt_array(case.params[name])} -> {fmt_array(found)}"
             )
-        rows.append(("costs", lambda r: fmt_array(r.outcome.costs)))
+
+        return show
+
+    def whole(kind: str) -> Callable[[Any], str | None]:
+        return lambda side: None if getattr(side, kind) is None else fmt_array(getattr(side, kind))
+
+    rows = [("value", whole("value"))] + [(f"grad {n}", item("grad", n)) for n in case.wrt]
+    if case.optimizer is not None:
+        rows += [(n, item("params", n)) for n in case.wrt] + [("costs", whole("costs"))]
     return rows
 
 
 def value_lines(result: CaseResult, only: Iterable[str] | None = None) -> list[str]:
-    """Each quantity, its distinct values, and which backends gave each."""
-    ran = [
-        r for r in result.backends.values() if r.outcome.skip is None and r.outcome.error is None
+    """Each quantity, its distinct values, and which backends (or expect) gave each."""
+    sides = [
+        (r.backend, r.outcome)
+        for r in result.backends.values()
+        if r.outcome.skip is None and r.outcome.error is None
     ]
+    sides += [(f"expect:{b}", e) for b, e in result.case.expect_backend.items() if e.raises is None]
+    if result.case.expect is not None and result.case.expect.raises is None:
+        sides.append(("expect", result.case.expect))
     lines = []
     for label, show in _quantities(result):
         if only is not None and label not in only:
             continue
         groups: dict[str, list[str]] = {}
-        for r in ran:
-            groups.setdefault(show(r), []).append(r.backend)
+        for name, side in sides:
+            text = show(side)
+            if text is not None:
+                groups.setdefault(text, []).append(name)
         for i, (text, names) in enumerate(groups.items()):
             lines.append(f"{label if i == 0 else '':<10} {text}   {' '.join(names)}")
     return lines

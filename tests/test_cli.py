@@ -1,0 +1,152 @@
+"""The command line, through click's CliRunner and through a real subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gradcheck_cli.cli import cli
+
+CASES = Path(__file__).parents[1] / "cases"
+SEED = CASES / "founding" / "seed-sliced-cost.yaml"
+CORE = ["-b", "numpy", "-b", "fd"]
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def write(tmp_path: Path, text: str, name: str = "case.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_the_founding_example_reads_plainly():
+    result = invoke("run", str(SEED), *CORE, "-v")
+    assert result.exit_code == 0, result.output
+    assert "w          [2, 3] -> [-4, -25]   numpy fd" in result.output
+    assert "grad w     [6, 28]   numpy fd" in result.output
+    assert result.output.strip().endswith("1 passed, 0 failed, 0 errors, 0 skipped")
+
+
+def test_the_chain_rule_example_gives_24_and_10():
+    result = invoke("run", str(CASES / "founding" / "chain-rule.yaml"), *CORE, "-v")
+    assert result.exit_code == 0
+    assert (
+        "grad x     24   numpy fd" in result.output and "grad y     10   numpy fd" in result.output
+    )
+
+
+def test_a_failure_shows_both_numbers_the_element_and_the_bound(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        name: wrong
+        params: {w: [2.0, 3.0]}
+        cost: sum(w * w)
+        expect: {grad: {w: [4.0, 6.5]}}
+    """,
+    )
+    result = invoke("run", str(path), *CORE)
+    assert result.exit_code == 1
+    assert "FAIL  wrong" in result.output
+    assert (
+        "grad[w] numpy vs expect at [1]: 6 vs 6.5, |diff| 0.5 > 6.51e-07 "
+        "(atol 1e-09 + rtol 1e-07 * |expect|); 1 of 2 elements disagree"
+    ) in result.output
+    assert "grad w     [4, 6]   numpy fd\n" in result.output  # the values side by side
+    assert "           [4, 6.5]   expect\n" in result.output
+    assert "0 passed, 1 failed, 0 errors, 0 skipped" in result.output
+
+
+def test_selection_by_tag_name_and_backend(tmp_path):
+    write(
+        tmp_path,
+        """
+        cases:
+          - {name: alpha-one, tags: [a], params: {w: 1.0}, cost: w * w}
+          - {name: beta-two, tags: [b], params: {w: 1.0}, cost: w * w}
+    """,
+    )
+    assert "1 passed" in invoke("run", str(tmp_path), "--tag", "a", *CORE).output
+    out = invoke("run", str(tmp_path), "-k", "beta", *CORE).output
+    assert "beta-two" in out and "alpha-one" not in out
+    out = invoke("run", str(tmp_path), "-b", "numpy").output
+    assert "2 skipped" in out  # only numpy ran: nothing to compare with
+
+
+def test_exitfirst_stops_at_the_first_failure(tmp_path):
+    write(
+        tmp_path,
+        """
+        cases:
+          - {name: a, params: {w: 1.0}, cost: w * w, expect: {value: 2.0}}
+          - {name: b, params: {w: 1.0}, cost: w * w}
+    """,
+    )
+    result = invoke("run", str(tmp_path), "-x", *CORE)
+    assert result.exit_code == 1 and "0 passed, 1 failed" in result.output
+
+
+def test_an_invalid_case_exits_2_and_nothing_runs(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        cases:
+          - {name: fine, params: {w: 1.0}, cost: w * w}
+          - name: evil
+            params: {w: 1.0}
+            cost: __import__('os').system('touch pwned')
+    """,
+    )
+    result = invoke("run", str(path), *CORE)
+    assert result.exit_code == 2
+    assert f"{path}:6:11: calling '__import__' is not allowed" in result.output
+    assert (
+        "nothing ran" in result.output
+        and "0 passed, 0 failed, 1 errors, 0 skipped" in result.output
+    )
+    assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["run", "no/such/path"], ["run"], ["run", ".", "-b", "pytorch"], ["nope"]],
+)
+def test_wrong_calls_exit_2(args):
+    assert invoke(*args).exit_code == 2
+
+
+def test_list_shows_cases_with_tags_and_backends():
+    result = invoke("list", str(CASES / "founding"))
+    assert result.exit_code == 0
+    assert "seed-sliced-cost" in result.output and "[founding, seed, slicing, sgd]" in result.output
+
+
+def test_backends_lists_all_five():
+    result = invoke("backends")
+    assert result.exit_code == 0, result.output
+    for name in ("numpy", "fd", "torch", "jax", "tensorflow"):
+        assert name in result.output
+
+
+def test_a_real_process_exits_with_the_contract_codes(tmp_path):
+    ok = subprocess.run(
+        [sys.executable, "-m", "gradcheck_cli", "run", str(SEED), *CORE],
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "1 passed, 0 failed, 0 errors, 0 skipped" in ok.stdout
+    bad = write(tmp_path, "name: x\nparams: {w: 1.0}\ncost: w.__class__\n")
+    refused = subprocess.run(
+        [sys.executable, "-m", "gradcheck_cli", "run", str(bad)], capture_output=True, text=True
+    )
+    assert refused.returncode == 2 and "Traceback" not in refused.stdout + refused.stderr
+    assert f"{bad}:3:9: attribute '.__class__' is not allowed" in refused.stdout
