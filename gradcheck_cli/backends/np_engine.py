@@ -52,19 +52,32 @@ class Forward:
     value: np.ndarray  # the cost before reduction
 
 
-def forward(program: Program, env: dict[str, Any], active: Iterable[str] = ()) -> Forward:
-    """Run the program; tape the equations that depend on the `active` variables."""
+def forward(
+    program: Program, env: dict[str, Any], active: Iterable[str] = (), dtype: str = "float64"
+) -> Forward:
+    """Run the program; tape the equations that depend on the `active` variables.
+
+    Arithmetic on integer inputs alone that yields floats (`n / 2`, `mask * 0.5`) gives
+    the case `dtype`, not NumPy's float64: the contract puts all arithmetic in it.
+    """
     active = set(active)
     tape = []
     with np.errstate(all="ignore"):
         for eqn in program.eqns:
             args = tuple(read(a, env) for a in eqn.inputs)
-            ans = env[eqn.out] = FORWARD[eqn.op](*args, **eqn.attrs)
+            ans = FORWARD[eqn.op](*args, **eqn.attrs)
+            if ans.dtype.kind == "f" and ans.dtype != dtype and not _has_float(args):
+                ans = ans.astype(dtype)
+            env[eqn.out] = ans
             depends = any(isinstance(a, Var) and a.name in active for a in eqn.inputs)
             if depends and OPS[eqn.op].diff != ():
                 active.add(eqn.out)
                 tape.append(TapeEntry(eqn, args, ans))
     return Forward(env, tuple(tape), np.asarray(read(program.cost, env)))
+
+
+def _has_float(args: tuple[Any, ...]) -> bool:
+    return any(isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in args)
 
 
 def backward(tape: tuple[TapeEntry, ...], cost: Any, seed: np.ndarray) -> dict[str, np.ndarray]:
@@ -123,7 +136,8 @@ def value_and_grad(
     reduce: str,
 ) -> Evaluation:
     """The cost, and the gradient of its reduction with respect to each `wrt` param."""
-    run = forward(program, {**inputs, **params}, wrt)
+    dtype = next(iter(params.values())).dtype.name if params else "float64"
+    run = forward(program, {**inputs, **params}, wrt, dtype)
     cotangents = backward(run.tape, program.cost, seed_for(run.value, reduce))
     grads = {}
     for name in wrt:
