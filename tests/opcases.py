@@ -121,7 +121,14 @@ OPCASES: list[tuple[str, tuple[str, ...], str, dict, dict]] = [
     (
         "norm-matrix",
         ("norm",),
-        "norm(m) + norm(m, ord='fro') + norm(m, ord='nuc') + norm(m, ord=2) + norm(m, ord=1) + norm(m, ord=inf)",
+        "norm(m) + norm(m, ord='fro') + norm(m, ord=2) + norm(m, ord=1) + norm(m, ord=inf)",
+        {"m": M},
+        {},
+    ),
+    (
+        "norm-nuclear",
+        ("norm",),
+        "norm(m, ord='nuc') + norm(m, ord=-2) + norm(m, ord=-1)",
         {"m": M},
         {},
     ),

@@ -1,6 +1,6 @@
 """The `jax` backend: the program in `jax.numpy`, differentiated by JAX, stepped by optax.
 
-`TABLE` maps each op to the function a JAX user would call, the contract's choices where a
+`FORWARD` maps each op to the function a JAX user would call, the contract's choices where a
 name has several (`jnp.max`, `jnp.clip`, `jnp.linalg.norm`, `jax.scipy.special.logsumexp`,
 `**` as `jnp.power`, which turns a Python int exponent into `lax.integer_pow` as the
 operator does). No derivative is written here: `jax.value_and_grad` gives them all. Under
@@ -83,7 +83,7 @@ def _getitem(x: Any, *arrays: Any, index: tuple[Any, ...]) -> jax.Array:
     return jnp.asarray(x)[ir.numpy_index(index, arrays)]
 
 
-TABLE: dict[str, Callable[..., Any]] = {
+FORWARD: dict[str, Callable[..., Any]] = {
     "add": jnp.add,
     "subtract": jnp.subtract,
     "multiply": jnp.multiply,
@@ -227,7 +227,7 @@ OPTIMIZERS: dict[str, Callable[[dict[str, Any]], Any]] = {
 
 
 def unsupported(case: Case) -> str | None:
-    missing = sorted(case.program.ops - TABLE.keys())
+    missing = sorted(case.program.ops - FORWARD.keys())
     if missing:
         return f"no jax function for {', '.join(missing)}"
     spec = case.optimizer
@@ -271,7 +271,7 @@ class JaxSession:
 
     def _loss(self, wrt: dict[str, jax.Array]) -> tuple[Any, Any]:
         env = {**self.inputs, **self._fixed, **wrt}
-        value = ir.evaluate(self.case.program, env, TABLE)
+        value = ir.evaluate(self.case.program, env, FORWARD)
         return REDUCE[self.case.reduce](value), value
 
     def _value_and_grad(self, wrt: dict[str, jax.Array]) -> Any:

@@ -1,7 +1,7 @@
 """The `tensorflow` backend: the program run eagerly by TensorFlow, differentiated by its
 GradientTape, stepped by Keras 3's own optimizers.
 
-`TABLE` maps every op of the vocabulary to the TensorFlow function the contract names;
+`FORWARD` maps every op of the vocabulary to the TensorFlow function the contract names;
 this module writes no derivative. Params are `tf.Variable`s of the case dtype, inputs
 constants of their own dtype. TensorFlow refuses mixed dtypes where NumPy promotes, so
 operands go through `_promote`, which mirrors the numpy engine's: an integer or bool
@@ -386,7 +386,7 @@ def _gather_nd(y: tf.Tensor, picks: list[tuple[int, Any]], adjacent: bool) -> tf
 
 # ---- the table ---------------------------------------------------------------------------
 
-TABLE: dict[str, Any] = {
+FORWARD: dict[str, Any] = {
     "add": partial(_arith, tf.add),
     "subtract": partial(_arith, tf.subtract),
     "multiply": partial(_arith, tf.multiply),
@@ -581,7 +581,7 @@ class TensorflowSession:
         self.variables = {k: tf.Variable(v, dtype=dtype, name=k) for k, v in case.params.items()}
         self.inputs = {k: tf.constant(v) for k, v in case.inputs.items()}
         self.wrt = [self.variables[k] for k in case.wrt]
-        self.table = {op: partial(_in_case_dtype, fn, dtype) for op, fn in TABLE.items()}
+        self.table = {op: partial(_in_case_dtype, fn, dtype) for op, fn in FORWARD.items()}
         spec = case.optimizer
         self.optimizer = (
             OPTIMIZERS[spec.name](hyperparameters(spec.name, spec.hparams)) if spec else None
