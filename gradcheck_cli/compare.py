@@ -123,44 +123,45 @@ def _raises(backend: str, outcome: Outcome, text: str) -> list[Mismatch]:
     return []
 
 
+def _check(result: BackendResult, expected: Outcome | Expect, tol: Tolerance, other: str) -> bool:
+    """Compare `result`'s outcome with one side, recording what and with which bound."""
+    found, compared = against(result.outcome, expected, tol, result.backend, other)
+    result.mismatches += found
+    if compared:
+        result.compared.append(other)
+        result.tolerances[other] = (tol.rtol, tol.atol)
+    return compared
+
+
+def _verdict(case: Case, result: BackendResult, ref: Outcome | None) -> None:
+    """Judge one backend that ran: by its expectation, then against the reference."""
+    name, outcome = result.backend, result.outcome
+    expect = case.expect_for(name)
+    if expect is not None and expect.raises is not None:
+        result.mismatches += _raises(name, outcome, expect.raises)
+        result.compared.append("expect")
+        return
+    if outcome.error is not None:
+        result.status, result.message = "error", outcome.error
+        return
+    if expect is not None:
+        _check(result, expect, case.tolerance_for(name, "expect"), "expect")
+    if ref is not None and name != case.reference and name not in case.expect_backend:
+        _check(result, ref, case.tolerance_for(name, case.reference), case.reference)
+
+
 def judge(case: Case, outcomes: Mapping[str, Outcome]) -> dict[str, BackendResult]:
     """Each backend's verdict: against its expectation, and against the reference."""
     ref = outcomes.get(case.reference)
-    ref_ok = ref is not None and ref.error is None and ref.skip is None
-    results = {
-        name: BackendResult(name, "skip", o, message=o.skip or "") for name, o in outcomes.items()
-    }
-    for name, outcome in outcomes.items():
-        result = results[name]
-        if outcome.skip is not None:
-            continue
-        expect = case.expect_for(name)
-        if expect is not None and expect.raises is not None:
-            result.mismatches += _raises(name, outcome, expect.raises)
-            result.compared.append("expect")
-        elif outcome.error is not None:
-            result.status, result.message = "error", outcome.error
-            continue
-        elif expect is not None:
-            found, compared = against(
-                outcome, expect, case.tolerance_for(name, "expect"), name, "expect"
-            )
-            result.mismatches += found
-            if compared:
-                result.compared.append("expect")
-        if (
-            ref_ok
-            and name != case.reference
-            and name not in case.expect_backend
-            and outcome.error is None
-        ):
-            found, compared = against(
-                outcome, ref, case.tolerance_for(name, case.reference), name, case.reference
-            )
-            result.mismatches += found
-            if compared:
-                result.compared.append(case.reference)
-                results[case.reference].compared.append(name)
+    if ref is not None and (ref.error is not None or ref.skip is not None):
+        ref = None
+    results = {n: BackendResult(n, "skip", o, message=o.skip or "") for n, o in outcomes.items()}
+    for result in results.values():
+        if result.outcome.skip is None:
+            _verdict(case, result, ref)
+    for result in results.values():
+        if case.reference in result.compared and result.backend != case.reference:
+            results[case.reference].compared.append(result.backend)
     for result in results.values():
         if result.status != "error" and result.outcome.skip is None:
             result.status = "fail" if result.mismatches else ("pass" if result.compared else "skip")

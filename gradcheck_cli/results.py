@@ -63,6 +63,7 @@ class BackendResult:
     outcome: Outcome
     mismatches: list[Mismatch] = field(default_factory=list)
     compared: list[str] = field(default_factory=list)  # what it was compared with
+    tolerances: dict[str, tuple[float, float]] = field(default_factory=dict)  # other -> rtol, atol
     message: str = ""  # error text, or skip reason
 
 
