@@ -67,11 +67,23 @@ def cli() -> None:
     show_default=True,
     help="Finite differences per element, or along random directions (auto: above 4096 elements).",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Run cases in this many processes (each imports a framework once).",
+)
+@click.option("--shard", metavar="K/N", help="Run only the stable slice K of N (a CI matrix).")
 @click.option("--debug", is_flag=True, help="Re-raise backend errors with their traceback.")
-def run_command(paths, backends, tags, keyword, fail_fast, verbose, fd_mode, debug) -> None:
+def run_command(
+    paths, backends, tags, keyword, fail_fast, verbose, fd_mode, jobs, shard, debug
+) -> None:
     """Run the cases in PATHS (files, or folders searched for *.yaml / *.yml)."""
     from .report import text
     from .run import Options, collect, invalid_results, load_all, run, select
+    from .run import shard as take_shard
 
     cases, problems = load_all(collect(paths))
     colour = _colour()
@@ -83,6 +95,7 @@ def run_command(paths, backends, tags, keyword, fail_fast, verbose, fd_mode, deb
         click.echo(text.summary(invalid))
         raise SystemExit(2)
     chosen = select(cases, tags, keyword)
+    chosen = take_shard(chosen, shard) if shard else chosen
     options = Options(
         backends=tuple(backends) or BACKENDS,
         fail_fast=fail_fast,
@@ -90,14 +103,44 @@ def run_command(paths, backends, tags, keyword, fail_fast, verbose, fd_mode, deb
         backend_options={"fd_mode": fd_mode},
     )
 
-    def show(result) -> None:
-        click.echo("\n".join(text.case_lines(result, verbose=verbose, colour=colour)))
+    progress = _Progress(len(chosen)) if colour and len(chosen) > 5 else None
 
-    outcome = run(chosen, options, show)
+    def show(result) -> None:
+        if progress:
+            progress.clear()
+        click.echo("\n".join(text.case_lines(result, verbose=verbose, colour=colour)))
+        if progress:
+            progress.advance()
+
+    if progress:
+        progress.draw()
+    outcome = run(chosen, options, show, jobs=jobs)
+    if progress:
+        progress.clear()
     if not chosen:
         click.echo("no case selected")
     click.echo(text.summary(outcome))
     raise SystemExit(outcome.exit_code)
+
+
+class _Progress:
+    """`[12/74]` on stderr, redrawn in place: only on a terminal, never in CI logs."""
+
+    def __init__(self, total: int):
+        self.total, self.done = total, 0
+
+    def draw(self) -> None:
+        width = 30
+        filled = width * self.done // max(self.total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        click.echo(f"\r[{bar}] {self.done}/{self.total}", nl=False, err=True)
+
+    def clear(self) -> None:
+        click.echo("\r\033[K", nl=False, err=True)
+
+    def advance(self) -> None:
+        self.done += 1
+        self.draw()
 
 
 @cli.command("backends")
@@ -129,8 +172,21 @@ def list_command(paths) -> None:
 
 
 def main() -> None:
+    """The console script. After the output is flushed it leaves with os._exit: tearing
+    down an interpreter that imported TensorFlow, JAX and PyTorch costs over a second."""
     try:
-        cli.main(prog_name="gradcheck")
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        cli.main(prog_name="gradcheck", standalone_mode=False)
+        code = 0
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
+        code = 1
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

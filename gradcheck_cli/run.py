@@ -10,7 +10,10 @@ is computed.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable, Mapping
+import multiprocessing
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,18 +159,53 @@ def run_case(case: Case, options: Options) -> CaseResult:
     return CaseResult(case.name, case.position, status, results, notes=notes, case=case)
 
 
+def shard(cases: list[Case], spec: str) -> list[Case]:
+    """The stable slice K of N (`spec` "K/N"): a case goes by a hash of its name, so adding
+    a case never moves the others to another shard of a CI matrix."""
+    try:
+        k, n = (int(part) for part in spec.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard {spec!r}: write K/N, e.g. 1/4") from None
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard {spec!r}: K must be between 1 and N")
+    return [c for c in cases if zlib.crc32(c.name.encode()) % n == k - 1]
+
+
 def run(
-    cases: list[Case], options: Options, report: Callable[[CaseResult], None] | None = None
+    cases: list[Case],
+    options: Options,
+    report: Callable[[CaseResult], None] | None = None,
+    jobs: int = 1,
 ) -> RunResult:
+    """Every case, in order; `report` sees each result as soon as those before it are done.
+
+    With `jobs` > 1 the cases run in that many worker processes, each importing a
+    framework once, the first time one of its cases needs it.
+    """
     result = RunResult()
-    for case in cases:
-        outcome = run_case(case, options)
-        result.cases.append(outcome)
-        if report:
-            report(outcome)
-        if options.fail_fast and outcome.status in ("fail", "error"):
-            break
+    outcomes = _in_processes(cases, options, jobs) if jobs > 1 and len(cases) > 1 else None
+    try:
+        for case in cases:
+            outcome = next(outcomes) if outcomes else run_case(case, options)
+            result.cases.append(outcome)
+            if report:
+                report(outcome)
+            if options.fail_fast and outcome.status in ("fail", "error"):
+                break
+    finally:
+        if outcomes:
+            outcomes.close()  # cancels what is still queued (-x)
     return result
+
+
+def _in_processes(cases: list[Case], options: Options, jobs: int) -> Iterator[CaseResult]:
+    # spawn, not fork: a forked worker would inherit whatever threads a framework started
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(cases)), mp_context=context)
+    try:
+        yield from pool.map(run_case, cases, [options] * len(cases))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def invalid_results(problems: list[Problem]) -> list[CaseResult]:

@@ -150,3 +150,43 @@ def test_a_real_process_exits_with_the_contract_codes(tmp_path):
     )
     assert refused.returncode == 2 and "Traceback" not in refused.stdout + refused.stderr
     assert f"{bad}:3:9: attribute '.__class__' is not allowed" in refused.stdout
+
+
+def _names(output: str) -> set[str]:
+    return {
+        line.split()[1]
+        for line in output.splitlines()
+        if line[:5].strip() in ("PASS", "FAIL", "ERROR", "SKIP")
+    }
+
+
+def test_shards_partition_the_cases_stably():
+    everything = _names(invoke("run", str(CASES), *CORE).output)
+    shards = [
+        _names(invoke("run", str(CASES), *CORE, "--shard", f"{k}/3").output) for k in (1, 2, 3)
+    ]
+    assert set().union(*shards) == everything
+    assert sum(len(s) for s in shards) == len(everything)
+    assert shards[0] == _names(invoke("run", str(CASES), *CORE, "--shard", "1/3").output)
+
+
+@pytest.mark.parametrize("spec", ["0/3", "4/3", "a/b", "2"])
+def test_a_bad_shard_exits_2(spec):
+    result = invoke("run", str(CASES / "founding"), "--shard", spec)
+    assert result.exit_code == 2 and "--shard" in result.output
+
+
+def test_jobs_give_the_same_results_in_the_same_order(tmp_path):
+    write(
+        tmp_path,
+        """
+        cases:
+          - {name: a, params: {w: 1.0}, cost: w * w}
+          - {name: b, params: {w: 1.0}, cost: w * w, expect: {value: 2.0}}
+          - {name: c, params: {w: [1.0, 2.0]}, cost: sum(exp(w))}
+    """,
+    )
+    serial = invoke("run", str(tmp_path), *CORE)
+    parallel = invoke("run", str(tmp_path), *CORE, "--jobs", "2")
+    assert parallel.exit_code == serial.exit_code == 1
+    assert parallel.output == serial.output
