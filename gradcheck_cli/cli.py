@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import GradcheckError
+from .errors import GradcheckError, UsageError
 from .results import BACKENDS, RunResult
+
+FORMAT_NAMES = ("text", "json", "junit", "markdown", "github")  # report/formats.py, lazily
 
 
 def _colour() -> bool:
@@ -76,15 +79,43 @@ def cli() -> None:
     help="Run cases in this many processes (each imports a framework once).",
 )
 @click.option("--shard", metavar="K/N", help="Run only the stable slice K of N (a CI matrix).")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMAT_NAMES),
+    help="Also write the report in this format (repeatable; pair each with -o).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="The file for the --format at the same position ('-' for standard output).",
+)
 @click.option("--debug", is_flag=True, help="Re-raise backend errors with their traceback.")
 def run_command(
-    paths, backends, tags, keyword, fail_fast, verbose, fd_mode, jobs, shard, debug
+    paths,
+    backends,
+    tags,
+    keyword,
+    fail_fast,
+    verbose,
+    fd_mode,
+    jobs,
+    shard,
+    formats,
+    outputs,
+    debug,
 ) -> None:
     """Run the cases in PATHS (files, or folders searched for *.yaml / *.yml)."""
     from .report import text
     from .run import Options, collect, invalid_results, load_all, run, select
     from .run import shard as take_shard
 
+    if len(formats) != len(outputs):
+        raise UsageError("give --format and -o in pairs, e.g. --format junit -o report.xml")
     cases, problems = load_all(collect(paths))
     colour = _colour()
     if problems:
@@ -93,6 +124,7 @@ def run_command(
             click.echo("\n".join(text.case_lines(result, colour=colour)))
         click.echo(f"\nnothing ran: {len(problems)} problem(s) in the case files")
         click.echo(text.summary(invalid))
+        _write_reports(formats, outputs, invalid)
         raise SystemExit(2)
     chosen = select(cases, tags, keyword)
     chosen = take_shard(chosen, shard) if shard else chosen
@@ -120,7 +152,22 @@ def run_command(
     if not chosen:
         click.echo("no case selected")
     click.echo(text.summary(outcome))
+    _write_reports(formats, outputs, outcome)
     raise SystemExit(outcome.exit_code)
+
+
+def _write_reports(formats: tuple[str, ...], outputs: tuple[str, ...], result: RunResult) -> None:
+    from .report.formats import FORMATS
+
+    for fmt, path in zip(formats, outputs, strict=True):
+        report = FORMATS[fmt](result)
+        if path == "-":
+            click.echo(report, nl=False)
+            continue
+        try:
+            Path(path).write_text(report, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot write the {fmt} report: {exc.strerror}") from None
 
 
 class _Progress:

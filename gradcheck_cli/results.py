@@ -92,4 +92,7 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
+        """2 when a case file was invalid, 1 when anything failed or errored, else 0."""
+        if any(c.problems for c in self.cases):
+            return 2
         return 1 if self.count("fail") or self.count("error") else 0

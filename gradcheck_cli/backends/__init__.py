@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import time
 from collections.abc import Mapping
 from types import ModuleType
@@ -38,6 +39,10 @@ MODULES = {
     "tensorflow": "tf_backend",
 }
 _FRAMEWORKS = {"torch": "torch", "jax": "jax", "tensorflow": "tensorflow"}
+
+# The user's own TensorFlow log level, read before any framework runs: importing JAX sets
+# TF_CPP_MIN_LOG_LEVEL itself, which must not pass for the user's choice.
+USER_TF_LOG_LEVEL = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
 
 
 class Evaluation(Protocol):

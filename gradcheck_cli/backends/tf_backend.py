@@ -49,6 +49,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from .. import ir, optim
+from . import USER_TF_LOG_LEVEL
 
 if TYPE_CHECKING:
     from ..case import Case
@@ -59,7 +60,7 @@ def _quiet_import():
     """TF_CPP_MIN_LOG_LEVEL stops TensorFlow's C++ logs except the lines absl prints before
     it is initialised (oneDNN's notice, twice); unless the user set the level, those go to
     /dev/null during the import and the first kernel only."""
-    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+    if USER_TF_LOG_LEVEL is not None:
         yield
         return
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"

@@ -17,6 +17,7 @@ from ..results import CaseResult, Mismatch, RunResult
 
 _COLOURS = {"pass": "green", "fail": "red", "error": "red", "skip": "yellow"}
 _SUMMARY_MAX = 8  # elements shown of a larger array: the first and last few
+_INDENT = "      "  # the body of a case, under its head line
 
 
 def fmt_number(x: float | np.generic, digits: int = 8) -> str:
@@ -122,7 +123,7 @@ def value_lines(result: CaseResult, only: Iterable[str] | None = None) -> list[s
     return lines
 
 
-def _label(mismatch: Mismatch) -> str:
+def quantity_label(mismatch: Mismatch) -> str:
     """The row of `value_lines` that shows a mismatch's quantity."""
     q = mismatch.quantity.removeprefix("shape of ")
     if q.startswith("grad["):
@@ -146,11 +147,16 @@ def case_lines(result: CaseResult, verbose: bool = False, colour: bool = False) 
             body.append(f"{r.backend}: error: {kind}{r.message}")
         for m in r.mismatches:
             body.append(fmt_mismatch(m))
-            labels.append(_label(m))
+            labels.append(quantity_label(m))
     if result.case is not None and (verbose or labels):
         body += value_lines(result, None if verbose else labels)
     body += result.notes if (verbose or result.status != "pass") and result.backends else []
-    return lines + ["      " + line for line in body]
+    return lines + [_INDENT + line for line in body]
+
+
+def detail_lines(result: CaseResult, verbose: bool = False) -> list[str]:
+    """`case_lines` without its head line and indent: what went wrong, for other reports."""
+    return [line.removeprefix(_INDENT) for line in case_lines(result, verbose)[1:]]
 
 
 def _backend_summary(result: CaseResult) -> str:
@@ -182,6 +188,22 @@ def summary(run: RunResult) -> str:
         (run.count("skip"), "skipped"),
     ]
     return ", ".join(f"{n} {word}" for n, word in counts)
+
+
+def versions(run: RunResult) -> dict[str, str]:
+    """Each backend's framework version, as the first outcome that ran reported it (for the
+    machine-readable reports)."""
+    found: dict[str, str] = {}
+    for case in run.cases:
+        for r in case.backends.values():
+            if "version" in r.outcome.info:
+                found.setdefault(r.backend, str(r.outcome.info["version"]))
+    return found
+
+
+def case_seconds(result: CaseResult) -> float:
+    """The time its backends took (an error or a skip has none)."""
+    return sum(float(r.outcome.info.get("seconds", 0.0)) for r in result.backends.values())
 
 
 def problem_lines(problems: list[Problem]) -> list[str]:
