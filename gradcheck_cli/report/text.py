@@ -8,6 +8,7 @@ they part ways each distinct value gets its own line.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -142,16 +143,27 @@ def case_lines(result: CaseResult, verbose: bool = False, colour: bool = False) 
     ]
     labels: list[str] = []
     for r in result.backends.values():
+        kind = f"{r.outcome.error_type}: " if r.outcome.error_type else ""
         if r.status == "error":
-            kind = f"{r.outcome.error_type}: " if r.outcome.error_type else ""
             body.append(f"{r.backend}: error: {kind}{r.message}")
+        elif verbose and r.outcome.error is not None and not r.mismatches:
+            body.append(f"{r.backend}: raised, as expected: {kind}{r.outcome.error}")
         for m in r.mismatches:
-            body.append(fmt_mismatch(m))
             labels.append(quantity_label(m))
+    body += _merged(m for r in result.backends.values() for m in r.mismatches)
     if result.case is not None and (verbose or labels):
         body += value_lines(result, None if verbose else labels)
     body += result.notes if (verbose or result.status != "pass") and result.backends else []
     return lines + [_INDENT + line for line in body]
+
+
+def _merged(mismatches: Iterable[Mismatch]) -> list[str]:
+    """One line for mismatches that read the same but for the backend: `numpy torch vs ...`."""
+    groups: dict[str, list[str]] = {}
+    for m in mismatches:
+        key = fmt_mismatch(replace(m, backend="\0"))
+        groups.setdefault(key, []).append(m.backend)
+    return [key.replace("\0", " ".join(names), 1) for key, names in groups.items()]
 
 
 def detail_lines(result: CaseResult, verbose: bool = False) -> list[str]:
