@@ -32,10 +32,19 @@ LAYERS = {
     "compare": 2,
     "load": 2,
     "backends": 2,
+    "starter": 1,
     "run": 3,
     "report": 3,
-    "cli": 4,
-    "__main__": 5,
+    "explain": 3,
+    "graph": 3,
+    "plot": 3,
+    "golden": 3,
+    "repro": 3,
+    "schema": 3,
+    "commands": 4,
+    "pytest_plugin": 4,
+    "cli": 5,
+    "__main__": 6,
 }
 
 
