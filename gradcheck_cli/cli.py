@@ -218,12 +218,24 @@ def list_command(paths) -> None:
     raise SystemExit(2 if problems else 0)
 
 
+def _register() -> None:
+    """Commands that live in their own modules (each imports only click at load time)."""
+    from .commands.authoring import new_command, schema_command
+
+    for command in (schema_command, new_command):
+        cli.add_command(command)
+
+
+_register()
+
+
 def main() -> None:
     """The console script. After the output is flushed it leaves with os._exit: tearing
     down an interpreter that imported TensorFlow, JAX and PyTorch costs over a second."""
     try:
-        cli.main(prog_name="gradcheck", standalone_mode=False)
-        code = 0
+        # without standalone mode, click returns the code of a ctx.exit() instead of raising
+        result = cli.main(prog_name="gradcheck", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.ClickException as exc:

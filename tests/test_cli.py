@@ -144,6 +144,12 @@ def test_a_real_process_exits_with_the_contract_codes(tmp_path):
     )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "1 passed, 0 failed, 0 errors, 0 skipped" in ok.stdout
+    missing = subprocess.run(
+        [sys.executable, "-m", "gradcheck_cli", "run", str(tmp_path / "nowhere")],
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2 and "no such file or folder" in missing.stderr
     bad = write(tmp_path, "name: x\nparams: {w: 1.0}\ncost: w.__class__\n")
     refused = subprocess.run(
         [sys.executable, "-m", "gradcheck_cli", "run", str(bad)], capture_output=True, text=True
