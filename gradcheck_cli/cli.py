@@ -221,8 +221,9 @@ def list_command(paths) -> None:
 def _register() -> None:
     """Commands that live in their own modules (each imports only click at load time)."""
     from .commands.authoring import new_command, schema_command
+    from .commands.explain import explain_command, plot_command
 
-    for command in (schema_command, new_command):
+    for command in (schema_command, new_command, explain_command, plot_command):
         cli.add_command(command)
 
 
