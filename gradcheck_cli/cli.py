@@ -94,9 +94,23 @@ def cli() -> None:
     type=click.Path(dir_okay=False),
     help="The file for the --format at the same position ('-' for standard output).",
 )
+@click.option(
+    "--record",
+    "record_path",
+    type=click.Path(dir_okay=False),
+    help="Write what every backend gave to this golden file (JSON).",
+)
+@click.option(
+    "--against",
+    "against_path",
+    type=click.Path(dir_okay=False),
+    help="Compare with a golden file; exit 1 if a value moved beyond its recorded tolerance.",
+)
 @click.option("--debug", is_flag=True, help="Re-raise backend errors with their traceback.")
 def run_command(
     paths,
+    record_path,
+    against_path,
     backends,
     tags,
     keyword,
@@ -110,12 +124,14 @@ def run_command(
     debug,
 ) -> None:
     """Run the cases in PATHS (files, or folders searched for *.yaml / *.yml)."""
+    from . import golden
     from .report import text
     from .run import Options, collect, invalid_results, load_all, run, select
     from .run import shard as take_shard
 
     if len(formats) != len(outputs):
         raise UsageError("give --format and -o in pairs, e.g. --format junit -o report.xml")
+    recorded = golden.load(against_path) if against_path else None  # a bad file: exit 2 now
     cases, problems = load_all(collect(paths))
     colour = _colour()
     if problems:
@@ -153,7 +169,15 @@ def run_command(
         click.echo("no case selected")
     click.echo(text.summary(outcome))
     _write_reports(formats, outputs, outcome)
-    raise SystemExit(outcome.exit_code)
+    exit_code = outcome.exit_code
+    if recorded is not None:
+        drifts = golden.against(recorded, outcome)
+        click.echo("\n".join([d.line() for d in drifts] + [golden.summary(drifts)]))
+        exit_code = max(exit_code, 1 if any(d.failing for d in drifts) else 0)
+    if record_path:
+        golden.write(record_path, outcome)
+        click.echo(f"recorded the run in {record_path}")
+    raise SystemExit(exit_code)
 
 
 def _write_reports(formats: tuple[str, ...], outputs: tuple[str, ...], result: RunResult) -> None:
@@ -222,8 +246,9 @@ def _register() -> None:
     """Commands that live in their own modules (each imports only click at load time)."""
     from .commands.authoring import new_command, schema_command
     from .commands.explain import explain_command, plot_command
+    from .commands.repro import repro
 
-    for command in (schema_command, new_command, explain_command, plot_command):
+    for command in (schema_command, new_command, explain_command, plot_command, repro):
         cli.add_command(command)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import multiprocessing
+import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -134,7 +135,11 @@ def run_backend(name: str, case: Case, options: Options) -> Outcome:
     except Exception as exc:  # a backend's own error is its result (see `raises`)
         if options.debug:
             raise
-        return Outcome(error=_message(exc), error_type=type(exc).__name__)
+        outcome = Outcome(error=_message(exc), error_type=type(exc).__name__)
+        module = sys.modules.get(f"{backends.__name__}.{backends.MODULES[name]}")
+        if module is not None:  # the version, for golden files, even when it failed
+            outcome.info["version"] = module.version()
+        return outcome
 
 
 def _message(exc: BaseException) -> str:

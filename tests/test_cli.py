@@ -196,3 +196,21 @@ def test_jobs_give_the_same_results_in_the_same_order(tmp_path):
     parallel = invoke("run", str(tmp_path), *CORE, "--jobs", "2")
     assert parallel.exit_code == serial.exit_code == 1
     assert parallel.output == serial.output
+
+
+def test_a_recorded_run_then_a_changed_value_fails_against_the_golden_file(tmp_path):
+    case = write(tmp_path, "name: g\nparams: {w: [2.0, 3.0]}\ncost: sum(w * w)\n")
+    golden = tmp_path / "golden.json"
+    recorded = invoke("run", str(case), *CORE, "--record", str(golden))
+    assert recorded.exit_code == 0 and golden.exists()
+    assert invoke("run", str(case), *CORE, "--against", str(golden)).exit_code == 0
+    case.write_text("name: g\nparams: {w: [2.0, 3.5]}\ncost: sum(w * w)\n")
+    drifted = invoke("run", str(case), *CORE, "--against", str(golden))
+    assert drifted.exit_code == 1
+    assert "g: grad[w] numpy at [1]: 6 -> 7, |diff| 1 >" in drifted.output
+
+
+def test_a_bad_golden_file_exits_2_before_anything_runs(tmp_path):
+    (tmp_path / "golden.json").write_text("{not json")
+    result = invoke("run", str(SEED), *CORE, "--against", str(tmp_path / "golden.json"))
+    assert result.exit_code == 2 and "golden.json" in result.output
