@@ -357,3 +357,18 @@ def test_hyperparameters_are_the_tables_not_optaxs():
 def test_version_and_device():
     assert jax_backend.version() == f"jax {jax.__version__} (optax {optax.__version__})"
     assert jax_backend.device() == "cpu"
+
+
+@pytest.mark.parametrize(
+    ("cost", "x", "dtype"),
+    [
+        ("sum(((x + 1e8) - 1e8) * x)", "[0.3, 5.0]", "float32"),  # XLA folded (x + c) - c
+        ("max(x)", "[1.0, .nan, 3.0]", "float64"),  # XLA gave the NaN gradient 0
+    ],
+)
+def test_compiled_equals_eager_where_xla_would_simplify(cost, x, dtype):
+    (case,) = load_text(f"name: c\ndtype: {dtype}\nparams: {{x: {x}}}\ncost: {cost}\n", "<t>")
+    compiled = backends.run("jax", case)
+    eager = backends.run("jax", case, {"jax_jit": False})
+    np.testing.assert_array_equal(compiled.value, eager.value)
+    np.testing.assert_array_equal(compiled.grad["x"], eager.grad["x"])

@@ -18,6 +18,12 @@ code cannot express (a boolean mask computed from a param) raises a concretizati
 while tracing; the session then runs that case eagerly, as the contract requires.
 The optimizer step runs eagerly (optax's own primitives, cached across cases).
 
+JAX's persistent compilation cache is opt-in: with `GRADCHECK_JAX_CACHE=1` in the
+environment (or the option `jax_cache`), compiled cases are kept under the user's cache
+directory, `$XDG_CACHE_HOME/gradcheck/jax` (`~/.cache/gradcheck/jax` by default), never in
+the project tree, and a case compiled before loads instead of compiling (about 3x faster
+for a small case). A cache directory the user gave JAX itself is left as it is.
+
 Where optax's formulas differ from torch.optim (measured by running both; pinned in
 tests/test_jax_backend.py; the contract calls these findings):
 
@@ -44,9 +50,11 @@ gives NaN (`x ** 0`, an integer power, gives 0), and so does d/dx of `x ** y` at
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jax
@@ -56,6 +64,13 @@ import numpy as np
 import optax
 
 from .. import ir, optim
+
+# XLA's algebraic simplifier rewrites across ops ((x + c) - c becomes x; the NaN gradient
+# of a max becomes 0), so a jitted case could differ from eager JAX, which the contract
+# forbids. XLA reads the flag when JAX creates its CPU client, at the first computation.
+_NO_ALGSIMP = "--xla_disable_hlo_passes=algsimp"
+if _NO_ALGSIMP not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_NO_ALGSIMP}".strip()
 
 if TYPE_CHECKING:
     from ..case import Case, OptimizerSpec
@@ -303,6 +318,41 @@ class JaxSession:
             return {k: np.array(v) for k, v in self._params.items()}
 
 
+# ---- the persistent compilation cache (opt-in) ---------------------------------------------
+
+CACHE_VARIABLE = "GRADCHECK_JAX_CACHE"
+
+
+def cache_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """The user's cache directory for compiled cases (XDG's rule: an absolute
+    $XDG_CACHE_HOME, else ~/.cache)."""
+    base = environ.get("XDG_CACHE_HOME", "")
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    return root / "gradcheck" / "jax"
+
+
+def cache_wanted(options: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> bool:
+    if "jax_cache" in options:
+        return bool(options["jax_cache"])
+    return environ.get(CACHE_VARIABLE, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def use_cache(directory: Path) -> None:
+    """Turn JAX's persistent cache on in `directory`, for every compilation: a small case
+    compiles in well under JAX's default threshold of one second."""
+    if jax.config.jax_compilation_cache_dir:
+        return  # the user configured JAX's cache themselves
+    directory.mkdir(parents=True, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", str(directory))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
 def start(case: Case, options: Mapping[str, Any] | None = None) -> JaxSession:
-    """`options["jax_jit"] = False` runs every case eagerly."""
-    return JaxSession(case, compile=bool((options or {}).get("jax_jit", True)))
+    """`options["jax_jit"] = False` runs every case eagerly; `options["jax_cache"]` (or
+    GRADCHECK_JAX_CACHE=1) keeps compiled cases in `cache_dir()`."""
+    options = options or {}
+    compile = bool(options.get("jax_jit", True))
+    if compile and cache_wanted(options):
+        use_cache(cache_dir())
+    return JaxSession(case, compile=compile)
