@@ -1,11 +1,30 @@
-"""The `fd` backend: central differences in float64, an oracle that uses no autodiff.
+"""The `fd` backend: a numerical oracle in float64 that uses no autodiff.
 
-The cost is evaluated with the project's own forward rules only (`np_engine.forward`
-with nothing taped), params and inputs converted to float64 exactly. Each element gets a
-step scaled to its magnitude, h = cbrt(eps) * max(|x|, 1), rounded so that x + h - x == h.
-Differences at h and 2h give an error estimate: the truncation error of D(h) is about
-(D(2h) - D(h)) / 3, and rounding adds about eps * |f| / h. While truncation dominates,
-the step shrinks 8x (up to 4 sizes), and the estimate with the smallest total is kept.
+The cost is evaluated with the project's own forward rules only (`np_engine.forward`, or
+`fd_batch` for many perturbations at once), params and inputs converted to float64 exactly.
+The method is the option `fd_method`, reported as the evaluation's `method`:
+
+- `central`: each element gets a step scaled to its magnitude, h = cbrt(eps) * max(|x|, 1),
+  rounded so that x + h - x == h. Differences at h and 2h give an error estimate: the
+  truncation error of D(h) is about (D(2h) - D(h)) / 3, and rounding adds about
+  eps * |f| / h. While truncation dominates, the step shrinks 8x (up to 4 sizes), and the
+  estimate with the smallest total is kept.
+- `complex`: the complex step, Im f(x + ih) / h with a tiny h: no difference is taken, so
+  nothing cancels, and it is exact to rounding where f is analytic. It applies where every
+  op is analytic and NumPy's rule takes complex numbers (`fd_methods.COMPLEX_OPS`), no op
+  is at the edge of its real domain (sqrt or log at 0, a power of a non-positive base with
+  a variable exponent...), and the real part of each perturbed cost is the cost (a branch
+  cut would show there); elsewhere central differences are used (and where `complex` was
+  asked for, the evaluation's `note` says why).
+- `richardson`: central differences at h, h/2 and h/4, h = eps^(1/7) * max(|x|, 1),
+  combined to cancel the h^2 and h^4 terms; the error estimate is the last change plus
+  the rounding the combination amplifies.
+- `auto` (the default): complex where it applies, else central.
+
+The perturbations of a param (or the directions) are stacked along a new axis and evaluated
+at once, in chunks of about `BATCH_BYTES` of values; a program with no batched form, or one
+whose first batched row differs from a plain evaluation, is evaluated perturbation by
+perturbation (option `fd_batch: false` forces that).
 
 Above `FULL_LIMIT` differentiated elements (or with `fd_mode: directional`), it checks
 random projections instead (PyTorch's fast mode): for a few unit directions v, it gives
@@ -16,13 +35,15 @@ of every other backend. Such a run computes no params, so the optimizer is not s
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import optim
+from ..errors import UsageError
+from . import fd_batch, fd_methods
 from .np_engine import forward, reduced
 
 if TYPE_CHECKING:
@@ -31,13 +52,14 @@ if TYPE_CHECKING:
 FRAMEWORK = None
 FULL_LIMIT = 4096  # differentiated elements above which `auto` checks projections
 DIRECTIONS = 4
-_EPS = np.finfo(np.float64).eps
-_CBRT_EPS = _EPS ** (1.0 / 3.0)
-_SHRINKS = 4  # at most this many step sizes per element, each 8x smaller
+METHODS = ("auto", "central", "complex", "richardson")
+BATCH_BYTES = 64 * 2**20  # values held per chunk of a batched evaluation
+
+Rows = Callable[[int, int], dict[str, np.ndarray]]  # (start, stop) -> stacked params
 
 
 def version() -> str:
-    return f"central differences, float64 (numpy {np.__version__})"
+    return f"finite differences, float64 (numpy {np.__version__})"
 
 
 def device() -> str:
@@ -64,10 +86,12 @@ class Evaluation:
     grads: dict[str, np.ndarray] | None
     error: dict[str, np.ndarray] = field(default_factory=dict)
     projections: list[Projection] | None = None
+    method: str = "central"  # the method used: central, complex or richardson
+    note: str = ""  # why `complex` was asked for and not used
 
 
 def _to64(array: np.ndarray) -> np.ndarray:
-    return array.astype(np.float64) if array.dtype.kind == "f" else array
+    return array.astype(np.float64, copy=False) if array.dtype.kind == "f" else array
 
 
 class FdSession:
@@ -80,81 +104,162 @@ class FdSession:
         mode = options.get("fd_mode", "auto")
         self.directional = mode == "directional" or (mode == "auto" and size > FULL_LIMIT)
         self.directions = int(options.get("fd_directions", DIRECTIONS))
+        self.asked = options.get("fd_method", "auto")
+        if self.asked not in METHODS:
+            raise UsageError(f"fd_method {self.asked!r}: choose one of {', '.join(METHODS)}")
+        self.batch = bool(options.get("fd_batch", True))
+        self.verified = False  # whether a batched row has been checked against a plain run
+        self.chunk = 1
         spec = case.optimizer
         self.optimizer = optim.make(spec.name, spec.hparams) if spec else None
 
-    def _value(self, params: Mapping[str, np.ndarray]) -> np.ndarray:
-        return forward(self.case.program, {**self.inputs, **params}).value
+    # ---- evaluating the cost: one plain run, or many perturbations at once ----------------
 
-    def _cost(self) -> float:
-        return reduced(self._value(self._params), self.case.reduce)
+    def _run(self, params: Mapping[str, np.ndarray]) -> Any:
+        """A plain run; its tape lists the values a perturbation changes (each is batched)."""
+        return forward(self.case.program, {**self.inputs, **params}, self.case.wrt)
+
+    def _plain_cost(self, stacked: Mapping[str, np.ndarray], row: int) -> Any:
+        """One perturbation, by the plain rules (`fd_batch` with nothing batched drops each
+        value after its last use, where `forward` keeps them all)."""
+        env = {**self.inputs, **self._params, **{k: v[row] for k, v in stacked.items()}}
+        value, _ = fd_batch.evaluate(self.case.program, env, ())
+        return _reduce(np.asarray(value), self.case.reduce)
+
+    def _costs(self, count: int, rows: Rows) -> np.ndarray:
+        """The reduced cost at each of `count` perturbed params; `rows(start, stop)` gives
+        each perturbed param's values, stacked along a new leading axis."""
+        if self.batch:
+            try:
+                return self._batched_costs(count, rows)
+            except fd_batch.Unbatchable:
+                self.batch = False
+        costs = []
+        for j in range(count):
+            costs.append(self._plain_cost(rows(j, j + 1), 0))
+        return np.array(costs)
+
+    def _batched_costs(self, count: int, rows: Rows) -> np.ndarray:
+        out = []
+        for start in range(0, count, self.chunk):
+            stop = min(count, start + self.chunk)
+            stacked = rows(start, stop)
+            env = {**self.inputs, **self._params, **stacked}
+            value, batched = fd_batch.evaluate(self.case.program, env, stacked)
+            value = value if batched else np.broadcast_to(value, (stop - start, *np.shape(value)))
+            out.append(_reduce_rows(np.asarray(value), self.case.reduce))
+        costs = np.concatenate(out)
+        if not self.verified:
+            self._verify(costs[0], rows(0, 1))
+        return costs
+
+    def _verify(self, batched: Any, stacked: Mapping[str, np.ndarray]) -> None:
+        """The first batched row against a plain run: a safety net under the batched rules."""
+        plain = self._plain_cost(stacked, 0)
+        if not np.isclose(batched, plain, rtol=1e-9, atol=0, equal_nan=True):
+            raise fd_batch.Unbatchable(f"a batched row gave {batched}, a plain run {plain}")
+        self.verified = True
+
+    def _size_chunks(self, run: Any, itemsize: int) -> None:
+        """Rows per batched evaluation: BATCH_BYTES over the bytes of the values one row
+        holds (the params' and those computed from them; constants are not batched)."""
+        size = sum(self._params[k].size for k in self.case.wrt)
+        size += sum(np.size(entry.ans) for entry in run.tape)
+        self.chunk = max(1, BATCH_BYTES // (size * itemsize))
+
+    # ---- the gradient ------------------------------------------------------------------
 
     def evaluate(self) -> Evaluation:
-        value = self._value(self._params)
+        run = self._run(self._params)
+        value = run.value
         cost = reduced(value, self.case.reduce)
+        method, note = self._method(run.env)
+        self._size_chunks(run, 16 if method == "complex" else 8)
+        del run  # its intermediates: a large case should not hold them through the rest
         if self.directional:
-            return Evaluation(value, cost, None, projections=self._projections(cost))
-        grads, errors = {}, {}
+            projections, method = self._projections(cost, method)
+            return Evaluation(value, cost, None, projections=projections, method=method)
+        grads, errors, used = {}, {}, {}
         for name in self.case.wrt:
-            grads[name], errors[name] = self._gradient(name, cost)
-        return Evaluation(value, cost, grads, errors)
+            grads[name], errors[name], m = self._gradient(name, cost, method)
+            used[m] = True
+        if method == "complex" and "central" in used:
+            note = "a complex step's real part was not the cost (a branch cut?)"
+        return Evaluation(value, cost, grads, errors, method=", ".join(used) or method, note=note)
 
-    def _gradient(self, name: str, f0: float) -> tuple[np.ndarray, np.ndarray]:
-        x = self._params[name] = self._params[name].copy()
-        flat = x.reshape(-1)  # a view: perturbing it perturbs the param the program reads
-        grad, error = np.empty_like(flat), np.empty_like(flat)
-        for i in range(flat.size):
-            xi = flat[i]
-            grad[i], error[i] = self._element(flat, i, xi, f0)
-            flat[i] = xi
-        return grad.reshape(x.shape), error.reshape(x.shape)
+    def _method(self, env: Mapping[str, Any]) -> tuple[str, str]:
+        if self.asked in ("central", "richardson"):
+            return self.asked, ""
+        refusal = fd_methods.complex_refusal(self.case.program, env)
+        if not refusal:
+            return "complex", ""
+        return "central", refusal if self.asked == "complex" else ""
 
-    def _element(self, flat: np.ndarray, i: int, xi: float, f0: float) -> tuple[float, float]:
-        """D(h) with its error estimate; h shrinks while truncation dominates rounding."""
-        h = _CBRT_EPS * max(abs(xi), 1.0)
-        best = (np.nan, np.inf)
-        for _ in range(_SHRINKS):
-            h = (xi + h) - xi  # a step the float64 grid represents exactly
-            if h == 0:
-                break
-            d1, d2 = (self._difference(flat, i, xi, s) for s in (h, 2 * h))
-            truncation = abs(d2 - d1) / 3
-            rounding = _EPS * (abs(f0) + abs(d1) * h) / h
-            if truncation + rounding < best[1] or np.isnan(best[0]):
-                best = (d1, truncation + rounding)
-            if not truncation > rounding:
-                break
-            h /= 8
-        return best
+    def _gradient(self, name: str, f0: float, method: str) -> tuple[Any, Any, str]:
+        x = self._params[name]
+        if method == "complex":
+            grad, error = fd_methods.complex_step(self._element_costs(name), x.reshape(-1), f0)
+            if grad is None:
+                method = "central"  # a branch cut: the real parts were not the cost
+        if method == "central":
+            grad, error = fd_methods.central(self._element_costs(name), x.reshape(-1), f0)
+        elif method == "richardson":
+            grad, error = fd_methods.richardson(self._element_costs(name), x.reshape(-1), f0)
+        return grad.reshape(x.shape), error.reshape(x.shape), method
 
-    def _difference(self, flat: np.ndarray, i: int, xi: float, h: float) -> float:
-        flat[i] = xi + h
-        plus = self._cost()
-        flat[i] = xi - h
-        minus = self._cost()
-        return (plus - minus) / (2 * h)
+    def _element_costs(self, name: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """costs(index, steps): the cost with element index[j] of `name` moved by steps[j]."""
+        x = self._params[name]
+        flat = x.reshape(1, -1)
 
-    def _projections(self, f0: float) -> list[Projection]:
+        def costs(index: np.ndarray, steps: np.ndarray) -> np.ndarray:
+            def rows(start: int, stop: int) -> dict[str, np.ndarray]:
+                stacked = np.empty((stop - start, flat.size), np.result_type(flat, steps))
+                stacked[:] = flat
+                stacked[np.arange(stop - start), index[start:stop]] += steps[start:stop]
+                return {name: stacked.reshape((stop - start, *x.shape))}
+
+            return self._costs(len(index), rows)
+
+        return costs
+
+    # ---- the directional mode ------------------------------------------------------------
+
+    def _projections(self, f0: float, method: str) -> tuple[list[Projection], str]:
         rng = np.random.default_rng(zlib.crc32(self.case.name.encode()))
         base = {k: self._params[k] for k in self.case.wrt}
         scale = max(1.0, max(float(np.max(np.abs(v), initial=0.0)) for v in base.values()))
-        out = []
+        directions = []
         for _ in range(self.directions):
             v = {k: rng.standard_normal(a.shape) for k, a in base.items()}
             norm = np.sqrt(sum(float(np.sum(d * d)) for d in v.values())) or 1.0
-            v = {k: d / norm for k, d in v.items()}
-            h = _CBRT_EPS * scale
-            d1, d2 = (self._directional(base, v, t) for t in (h, 2 * h))
-            out.append(Projection(v, d1, abs(d2 - d1) / 3 + _EPS * (abs(f0) + 1.0) / h))
-        self._params.update(base)
-        return out
+            directions.append({k: d / norm for k, d in v.items()})
+        costs = self._direction_costs(base, directions)
+        values, errors, method = fd_methods.directional(costs, len(directions), scale, f0, method)
+        found = zip(directions, values, errors, strict=True)
+        return [Projection(v, float(d), float(e)) for v, d, e in found], method
 
-    def _directional(self, base: dict, v: dict, t: float) -> float:
-        self._params.update({k: base[k] + t * v[k] for k in base})
-        plus = self._cost()
-        self._params.update({k: base[k] - t * v[k] for k in base})
-        minus = self._cost()
-        return (plus - minus) / (2 * t)
+    def _direction_costs(self, base: dict, directions: list[dict]) -> Callable[..., np.ndarray]:
+        """costs(which, ts): the cost at base + ts[j] * directions[which[j]]."""
+
+        def costs(which: np.ndarray, ts: np.ndarray) -> np.ndarray:
+            def rows(start: int, stop: int) -> dict[str, np.ndarray]:
+                stacked = {}
+                for k, x in base.items():  # filled in place: at 10^6 elements, copies count
+                    out = np.empty((stop - start, *x.shape), np.result_type(x, ts))
+                    for row, (i, t) in enumerate(
+                        zip(which[start:stop], ts[start:stop], strict=True)
+                    ):
+                        np.multiply(directions[i][k], t, out=out[row])
+                        out[row] += x
+                    stacked[k] = out
+                return stacked
+
+            return self._costs(len(which), rows)
+
+        return costs
+
+    # ---- the optimizer -------------------------------------------------------------------
 
     def step(self, evaluation: Evaluation) -> None:
         wrt = {k: self._params[k] for k in self.case.wrt}
@@ -166,3 +271,19 @@ class FdSession:
 
 def start(case: Case, options: Mapping[str, Any] | None = None) -> FdSession:
     return FdSession(case, options)
+
+
+# ---- reducing a cost, complex or batched ---------------------------------------------------
+
+
+def _reduce(value: np.ndarray, reduce: str) -> Any:
+    """`np_engine.reduced` that keeps a complex cost complex."""
+    if np.iscomplexobj(value):
+        return np.mean(value) if reduce == "mean" else np.sum(value)
+    return reduced(value, reduce)
+
+
+def _reduce_rows(values: np.ndarray, reduce: str) -> np.ndarray:
+    axes = tuple(range(1, values.ndim))
+    with np.errstate(all="ignore"):
+        return np.mean(values, axis=axes) if reduce == "mean" else np.sum(values, axis=axes)

@@ -5,11 +5,16 @@ records on a tape each equation that depends on a differentiated param, with its
 values and its output. The backward pass walks the tape in reverse, calls each op's VJP
 rule with the cotangent of its output, checks that the rule returned one cotangent per
 input, and accumulates cotangents of variables used more than once.
+
+`value_and_grad`, what the backend runs, takes the same pass a faster way (each rule asked
+for the active inputs' cotangents only, the tape and cotangents released as the pass goes);
+`backward` keeps everything, for `gradcheck explain`. tests/test_engine_fast_paths.py
+checks that both give the same gradients.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +23,7 @@ import numpy as np
 from .. import optim
 from ..ir import Eqn, Program, Var, read
 from ..ops import OPS
-from .np_rules import FORWARD, VJP
+from .np_rules import FORWARD, SELECTIVE, VJP
 
 if TYPE_CHECKING:
     from ..case import Case
@@ -43,6 +48,9 @@ class TapeEntry:
     eqn: Eqn
     args: tuple[Any, ...]
     ans: np.ndarray
+    # which inputs need a cotangent (an active variable where the op is differentiable);
+    # None: every input. Only `value_and_grad` uses it; `backward` gives every cotangent.
+    wanted: tuple[bool, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,19 +69,31 @@ def forward(
     the case `dtype`, not NumPy's float64: the contract puts all arithmetic in it.
     """
     active = set(active)
+    dtype = np.dtype(dtype)
     tape = []
     with np.errstate(all="ignore"):
         for eqn in program.eqns:
-            args = tuple(read(a, env) for a in eqn.inputs)
+            args = tuple([env[a.name] if type(a) is Var else a.value for a in eqn.inputs])
             ans = FORWARD[eqn.op](*args, **eqn.attrs)
-            if ans.dtype.kind == "f" and ans.dtype != dtype and not _has_float(args):
+            if ans.dtype != dtype and ans.dtype.kind == "f" and not _has_float(args):
                 ans = ans.astype(dtype)
             env[eqn.out] = ans
-            depends = any(isinstance(a, Var) and a.name in active for a in eqn.inputs)
-            if depends and OPS[eqn.op].diff != ():
+            if _depends(eqn, active) and OPS[eqn.op].diff != ():
+                tape.append(TapeEntry(eqn, args, ans, _wanted(eqn, active)))
                 active.add(eqn.out)
-                tape.append(TapeEntry(eqn, args, ans))
     return Forward(env, tuple(tape), np.asarray(read(program.cost, env)))
+
+
+def _depends(eqn: Eqn, active: set[str]) -> bool:
+    return any(type(a) is Var and a.name in active for a in eqn.inputs)
+
+
+def _wanted(eqn: Eqn, active: set[str]) -> tuple[bool, ...]:
+    diff = OPS[eqn.op].diff  # Op.differentiable, inlined: this runs for every taped equation
+    return tuple(
+        type(a) is Var and a.name in active and (diff is None or i in diff)
+        for i, a in enumerate(eqn.inputs)
+    )
 
 
 def _has_float(args: tuple[Any, ...]) -> bool:
@@ -81,29 +101,57 @@ def _has_float(args: tuple[Any, ...]) -> bool:
 
 
 def backward(tape: tuple[TapeEntry, ...], cost: Any, seed: np.ndarray) -> dict[str, np.ndarray]:
-    """Cotangents of every taped variable, from `seed` at the cost backwards."""
+    """Cotangents of every taped variable, from `seed` at the cost backwards (and of every
+    other variable a rule gives one, such as a float input)."""
+    return _sweep(tape, cost, seed, fast=False)
+
+
+def _sweep(
+    tape: Sequence[TapeEntry], cost: Any, seed: np.ndarray, fast: bool
+) -> dict[str, np.ndarray]:
+    """The backward pass. `fast` (what `value_and_grad` uses) asks each rule in
+    `np_rules.SELECTIVE` for the cotangents of active inputs only, consumes the tape (a
+    list) entry by entry, and drops a variable's cotangent once its equation has passed it
+    on: on large arrays, memory freed early is reused, where a fresh page costs more than
+    the arithmetic done in it. The result then holds the differentiated params' cotangents."""
     if not isinstance(cost, Var):
         return {}
     cotangents: dict[str, np.ndarray] = {cost.name: seed}
+    entries = _consume(tape) if fast else reversed(tape)
     with np.errstate(all="ignore"):
-        for entry in reversed(tape):
-            g = cotangents.get(entry.eqn.out)
+        for entry in entries:
+            out = entry.eqn.out
+            g = cotangents.pop(out, None) if fast else cotangents.get(out)
             if g is not None:
-                _accumulate(cotangents, entry, g)
+                _accumulate(cotangents, entry, g, fast)
     return cotangents
 
 
-def _accumulate(cotangents: dict[str, np.ndarray], entry: TapeEntry, g: np.ndarray) -> None:
+def _consume(tape: list[TapeEntry]) -> Iterator[TapeEntry]:
+    """The entries last to first, each removed from the list as it is handed out."""
+    while tape:
+        yield tape.pop()
+
+
+def _accumulate(
+    cotangents: dict[str, np.ndarray], entry: TapeEntry, g: np.ndarray, fast: bool
+) -> None:
     eqn = entry.eqn
-    results = VJP[eqn.op](g, entry.ans, *entry.args, **eqn.attrs)
+    if fast and eqn.op in SELECTIVE:
+        results = VJP[eqn.op](g, entry.ans, *entry.args, wanted=entry.wanted, **eqn.attrs)
+    else:
+        results = VJP[eqn.op](g, entry.ans, *entry.args, **eqn.attrs)
     if len(results) != len(eqn.inputs):
         raise AssertionError(
             f"the VJP of {eqn.op} returned {len(results)} cotangents for {len(eqn.inputs)} inputs"
         )
-    op = OPS[eqn.op]
-    for i, (atom, ct) in enumerate(zip(eqn.inputs, results, strict=True)):
-        if ct is None or not isinstance(atom, Var) or not op.differentiable(i):
+    diff = OPS[eqn.op].diff
+    for i, ct in enumerate(results):
+        atom = eqn.inputs[i]
+        if ct is None or type(atom) is not Var or (diff is not None and i not in diff):
             continue
+        if fast and not entry.wanted[i]:
+            continue  # a constant's cotangent, which nothing reads
         previous = cotangents.get(atom.name)
         cotangents[atom.name] = ct if previous is None else previous + ct
 
@@ -125,7 +173,7 @@ class Evaluation:
     value: np.ndarray
     cost: float
     grads: dict[str, np.ndarray]
-    forward: Forward
+    forward: Forward  # its value only: the env and tape are released by the backward pass
 
 
 def value_and_grad(
@@ -138,13 +186,25 @@ def value_and_grad(
     """The cost, and the gradient of its reduction with respect to each `wrt` param."""
     dtype = next(iter(params.values())).dtype.name if params else "float64"
     run = forward(program, {**inputs, **params}, wrt, dtype)
-    cotangents = backward(run.tape, program.cost, seed_for(run.value, reduce))
-    grads = {}
+    value, tape = run.value, list(run.tape)
+    run = Forward({}, (), value)  # the env and tape go entry by entry in the backward pass
+    cotangents = _sweep(tape, program.cost, seed_for(value, reduce), fast=True)
+    grads: dict[str, np.ndarray] = {}
     for name in wrt:
         ct = cotangents.get(name)
         param = params[name]
-        grads[name] = np.zeros_like(param) if ct is None else np.asarray(ct, dtype=param.dtype)
-    return Evaluation(run.value, reduced(run.value, reduce), grads, run)
+        grads[name] = np.zeros_like(param) if ct is None else _own(ct, param.dtype, grads)
+    return Evaluation(value, reduced(value, reduce), grads, run)
+
+
+def _own(ct: np.ndarray, dtype: np.dtype, given: Mapping[str, np.ndarray]) -> np.ndarray:
+    """A gradient the caller may keep and write to: rules return views and shared arrays
+    (`add` passes g to both sides, `sum` a broadcast view), which are copied here, once."""
+    ct = np.asarray(ct)
+    shared = any(ct is other for other in given.values())
+    if ct.dtype == dtype and ct.base is None and ct.flags.writeable and not shared:
+        return ct
+    return np.array(ct, dtype=dtype)
 
 
 class NumpySession:

@@ -5,8 +5,11 @@ softmax, log_softmax, logsumexp), always returning an ndarray; integer and bool 
 meeting a floating array in arithmetic are cast to its dtype first, so float32 stays
 float32. `VJP[op](g, ans, *inputs, **attrs)` returns exactly one cotangent per input, in
 that input's shape and dtype, or None where it takes none (integer, bool and literal
-inputs, conditions, indices). The conventions at kinks and ties are those in `ops.trap`.
-This module holds the elementwise rules; the others are in `np_rules_linalg`.
+inputs, conditions, indices). The rules named in `SELECTIVE` also take `wanted=`, one flag
+per input, and give None for an input not wanted (a constant: nothing reads its cotangent).
+A cotangent may be a view of `g` or shared between inputs: no rule writes into one. The
+conventions at kinks and ties are those in `ops.trap`. This module holds the elementwise
+rules; the others are in `np_rules_linalg`.
 """
 
 from __future__ import annotations
@@ -20,11 +23,17 @@ import numpy as np
 from . import np_rules_linalg as lin
 from .np_rules_linalg import fit, is_diff, promote, unbroadcast
 
-__all__ = ["FORWARD", "VJP", "unbroadcast"]
+__all__ = ["FORWARD", "SELECTIVE", "VJP", "unbroadcast"]
+
+BOTH = (True, True)
 
 
 def _arith(fn: Callable[..., Any], *xs: Any) -> np.ndarray:
     return np.asarray(fn(*promote(*xs)))
+
+
+def _unary(fn: Callable[..., Any], x: Any) -> np.ndarray:
+    return np.asarray(fn(x))  # one operand: nothing to promote
 
 
 def _plain(fn: Callable[..., Any], *xs: Any, **attrs: Any) -> np.ndarray:
@@ -145,36 +154,44 @@ def _d_softplus(x, ans):
 # ---- binary: both operands broadcast; `fit` sums each cotangent back ---------------------
 
 
-def _vjp_add(g, ans, x1, x2):
-    return fit(g, x1), fit(g, x2)
+# The rules named in SELECTIVE take `wanted` (one flag per input): the engine asks for
+# the cotangents of active inputs only, so `w * x` never computes the one of the input x.
 
 
-def _vjp_subtract(g, ans, x1, x2):
-    return fit(g, x1), fit(-g, x2)
+def _vjp_add(g, ans, x1, x2, wanted=BOTH):
+    return fit(g, x1) if wanted[0] else None, fit(g, x2) if wanted[1] else None
 
 
-def _vjp_multiply(g, ans, x1, x2):
+def _vjp_subtract(g, ans, x1, x2, wanted=BOTH):
+    return fit(g, x1) if wanted[0] else None, fit(-g, x2) if wanted[1] else None
+
+
+def _vjp_multiply(g, ans, x1, x2, wanted=BOTH):
     x, y = promote(x1, x2)
-    return fit(g * y, x1), fit(g * x, x2)
+    return fit(g * y, x1) if wanted[0] else None, fit(g * x, x2) if wanted[1] else None
 
 
-def _vjp_divide(g, ans, x1, x2):
+def _vjp_divide(g, ans, x1, x2, wanted=BOTH):
     x, y = promote(x1, x2)
-    return fit(g / y, x1), fit(-g * x / (y * y), x2)
+    dx = fit(g / y, x1) if wanted[0] else None
+    return dx, fit(-g * x / (y * y), x2) if wanted[1] else None
 
 
-def _vjp_power(g, ans, x1, x2):
+def _vjp_power(g, ans, x1, x2, wanted=BOTH):
     """torch's masks: d/dx is 0 where y == 0, d/dy is 0 where x == 0 and y >= 0."""
     x, y = promote(x1, x2)
-    dx = np.where(y == 0, 0, g * y * x ** (y - 1)) if is_diff(x1) else None
-    dy = np.where((x == 0) & (y >= 0), 0, g * ans * np.log(x)) if is_diff(x2) else None
-    return fit(dx, x1), fit(dy, x2)
+    dx = dy = None
+    if is_diff(x1) and wanted[0]:
+        dx = fit(np.where(y == 0, 0, g * y * x ** (y - 1)), x1)
+    if is_diff(x2) and wanted[1]:
+        dy = fit(np.where((x == 0) & (y >= 0), 0, g * ans * np.log(x)), x2)
+    return dx, dy
 
 
-def _vjp_arctan2(g, ans, x1, x2):
+def _vjp_arctan2(g, ans, x1, x2, wanted=BOTH):
     x, y = promote(x1, x2)
     den = x * x + y * y
-    return fit(g * y / den, x1), fit(-g * x / den, x2)
+    return fit(g * y / den, x1) if wanted[0] else None, fit(-g * x / den, x2) if wanted[1] else None
 
 
 def _vjp_maximum(g, ans, x1, x2):
@@ -193,9 +210,10 @@ def _split(g, first, second, tie, x1, x2):
     return fit(g * (first + 0.5 * tie), x1), fit(g * (second + 0.5 * tie), x2)
 
 
-def _vjp_where(g, ans, condition, x, y):
+def _vjp_where(g, ans, condition, x, y, wanted=(False, True, True)):
     """No masking: a NaN or inf the untaken branch's own rule makes later stays there."""
-    return None, fit(np.where(condition, g, 0), x), fit(np.where(condition, 0, g), y)
+    dx = fit(np.where(condition, g, 0), x) if wanted[1] else None
+    return None, dx, fit(np.where(condition, 0, g), y) if wanted[2] else None
 
 
 def _vjp_clip(g, ans, a, a_min, a_max):
@@ -229,27 +247,27 @@ FORWARD: dict[str, Callable[..., np.ndarray]] = {
     "greater_equal": partial(_plain, np.greater_equal),
     "equal": partial(_plain, np.equal),
     "not_equal": partial(_plain, np.not_equal),
-    "negative": partial(_arith, np.negative),
-    "exp": partial(_arith, np.exp),
-    "log": partial(_arith, np.log),
-    "log1p": partial(_arith, np.log1p),
-    "expm1": partial(_arith, np.expm1),
-    "sqrt": partial(_arith, np.sqrt),
-    "square": partial(_arith, np.square),
-    "abs": partial(_arith, np.abs),
-    "sign": partial(_arith, np.sign),
-    "sin": partial(_arith, np.sin),
-    "cos": partial(_arith, np.cos),
-    "tan": partial(_arith, np.tan),
-    "arcsin": partial(_arith, np.arcsin),
-    "arccos": partial(_arith, np.arccos),
-    "arctan": partial(_arith, np.arctan),
-    "sinh": partial(_arith, np.sinh),
-    "cosh": partial(_arith, np.cosh),
-    "tanh": partial(_arith, np.tanh),
-    "sigmoid": partial(_arith, _sigmoid),
-    "relu": partial(_arith, _relu),
-    "softplus": partial(_arith, _softplus),
+    "negative": partial(_unary, np.negative),
+    "exp": partial(_unary, np.exp),
+    "log": partial(_unary, np.log),
+    "log1p": partial(_unary, np.log1p),
+    "expm1": partial(_unary, np.expm1),
+    "sqrt": partial(_unary, np.sqrt),
+    "square": partial(_unary, np.square),
+    "abs": partial(_unary, np.abs),
+    "sign": partial(_unary, np.sign),
+    "sin": partial(_unary, np.sin),
+    "cos": partial(_unary, np.cos),
+    "tan": partial(_unary, np.tan),
+    "arcsin": partial(_unary, np.arcsin),
+    "arccos": partial(_unary, np.arccos),
+    "arctan": partial(_unary, np.arctan),
+    "sinh": partial(_unary, np.sinh),
+    "cosh": partial(_unary, np.cosh),
+    "tanh": partial(_unary, np.tanh),
+    "sigmoid": partial(_unary, _sigmoid),
+    "relu": partial(_unary, _relu),
+    "softplus": partial(_unary, _softplus),
     "where": _where,
     "clip": partial(_arith, np.clip),
     "sum": partial(_plain, np.sum),
@@ -276,6 +294,11 @@ FORWARD: dict[str, Callable[..., np.ndarray]] = {
     "stack": partial(_plain, lin.stack),
     "getitem": lin.getitem,
 }
+
+# Rules that take `wanted=` and compute only the cotangents asked for.
+SELECTIVE = frozenset(
+    {"add", "subtract", "multiply", "divide", "power", "arctan2", "where", "matmul", "dot", "outer"}
+)
 
 VJP: dict[str, Callable[..., tuple[np.ndarray | None, ...]]] = {
     "add": _vjp_add,

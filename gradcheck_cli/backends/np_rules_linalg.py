@@ -20,6 +20,8 @@ from .. import ir
 def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum a cotangent of a broadcast result back to an input's `shape`."""
     g = np.asarray(g)
+    if g.shape == shape:
+        return g  # the common case, and the hot path of tiny graphs
     lead = g.ndim - len(shape)
     if lead > 0:
         g = g.sum(axis=tuple(range(lead)))
@@ -29,7 +31,7 @@ def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def is_diff(x: Any) -> bool:
     """Whether an input takes a cotangent: a floating (or complex) array, never a literal."""
-    return isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.inexact)
+    return isinstance(x, np.ndarray) and x.dtype.kind in "fc"  # np.inexact, 20x faster
 
 
 def float_dtype(xs: tuple[Any, ...]) -> np.dtype | None:
@@ -40,6 +42,11 @@ def float_dtype(xs: tuple[Any, ...]) -> np.dtype | None:
 def promote(*xs: Any) -> tuple[Any, ...]:
     """Cast integer and bool arrays to the floating arrays' dtype: arithmetic is in the
     case dtype, where NumPy would take int64 with float32 to float64. Literals stay weak."""
+    for x in xs:  # a plain loop: this runs for every op, and most have nothing to cast
+        if isinstance(x, np.ndarray) and x.dtype.kind not in "fc":
+            break
+    else:
+        return xs
     dtype = float_dtype(xs)
     if dtype is None:
         return xs
@@ -47,10 +54,14 @@ def promote(*xs: Any) -> tuple[Any, ...]:
 
 
 def fit(d: Any, x: Any) -> np.ndarray | None:
-    """The cotangent for input `x`: summed to its shape, a fresh array of its dtype."""
+    """The cotangent for input `x`: summed to its shape, in its dtype.
+
+    Not copied: it may be a view of `g` or share memory with another input's cotangent,
+    which is safe because the engine never writes into a cotangent (it accumulates with
+    `+`, out of place) and copies what it hands out."""
     if not is_diff(x):
         return None
-    return np.array(unbroadcast(d, x.shape), dtype=x.dtype)
+    return np.asarray(unbroadcast(d, x.shape), dtype=x.dtype)
 
 
 def spread(v: np.ndarray, a: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
@@ -218,16 +229,19 @@ def _spectral_grad(x, ord, axes):
 # ---- products ---------------------------------------------------------------------------
 
 
-def vjp_matmul(g, ans, x1, x2):
+def vjp_matmul(g, ans, x1, x2, wanted=(True, True)):
     """A 1-D operand was promoted (a row for x1, a column for x2); batch dims broadcast."""
     a, b = promote(x1, x2)
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     g2 = np.expand_dims(g, -1) if b.ndim == 1 else g
     g2 = np.expand_dims(g2, -2) if a.ndim == 1 else g2
-    da = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
-    db = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
-    return fit(da, x1), fit(db, x2)
+    da = db = None
+    if wanted[0]:
+        da = fit(unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape), x1)
+    if wanted[1]:
+        db = fit(unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape), x2)
+    return da, db
 
 
 def dot(a, b):
@@ -238,25 +252,29 @@ def outer(a, b):
     return np.outer(*_common_dtype((a, b)))
 
 
-def vjp_dot(g, ans, a, b):
+def vjp_dot(g, ans, a, b, wanted=(True, True)):
     """numpy.dot contracts a's last axis with b's second-to-last (its only, if 1-D);
     with a 0-D operand it is multiply."""
     x, y = promote(a, b)
     if np.ndim(x) == 0 or np.ndim(y) == 0:
-        return fit(g * y, a), fit(g * x, b)
+        return fit(g * y, a) if wanted[0] else None, fit(g * x, b) if wanted[1] else None
     kb = 0 if y.ndim == 1 else y.ndim - 2
     free_a = x.ndim - 1
     free_b = [i for i in range(y.ndim) if i != kb]
-    dx = np.tensordot(g, y, axes=(list(range(free_a, g.ndim)), free_b))
-    dy = np.tensordot(x, g, axes=(list(range(free_a)), list(range(free_a))))
-    return fit(dx, a), fit(np.moveaxis(dy, 0, kb), b)
+    dx = dy = None
+    if wanted[0]:
+        dx = fit(np.tensordot(g, y, axes=(list(range(free_a, g.ndim)), free_b)), a)
+    if wanted[1]:
+        dy = np.tensordot(x, g, axes=(list(range(free_a)), list(range(free_a))))
+        dy = fit(np.moveaxis(dy, 0, kb), b)
+    return dx, dy
 
 
-def vjp_outer(g, ans, a, b):
+def vjp_outer(g, ans, a, b, wanted=(True, True)):
     x, y = promote(a, b)
-    dx = (g @ np.ravel(y)).reshape(np.shape(a))
-    dy = (np.ravel(x) @ g).reshape(np.shape(b))
-    return fit(dx, a), fit(dy, b)
+    dx = fit((g @ np.ravel(y)).reshape(np.shape(a)), a) if wanted[0] else None
+    dy = fit((np.ravel(x) @ g).reshape(np.shape(b)), b) if wanted[1] else None
+    return dx, dy
 
 
 # ---- shape and index --------------------------------------------------------------------
