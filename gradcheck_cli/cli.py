@@ -71,6 +71,14 @@ def cli() -> None:
     help="Finite differences per element, or along random directions (auto: above 4096 elements).",
 )
 @click.option(
+    "--fd-method",
+    type=click.Choice(["auto", "central", "complex", "richardson"]),
+    default="auto",
+    show_default=True,
+    help="fd's method: the complex step where every op allows it (auto), central "
+    "differences, complex, or Richardson extrapolation.",
+)
+@click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
@@ -117,6 +125,7 @@ def run_command(
     fail_fast,
     verbose,
     fd_mode,
+    fd_method,
     jobs,
     shard,
     formats,
@@ -148,7 +157,7 @@ def run_command(
         backends=tuple(backends) or BACKENDS,
         fail_fast=fail_fast,
         debug=debug,
-        backend_options={"fd_mode": fd_mode},
+        backend_options={"fd_mode": fd_mode, "fd_method": fd_method},
     )
 
     progress = _Progress(len(chosen)) if colour and len(chosen) > 5 else None

@@ -214,3 +214,24 @@ def test_a_bad_golden_file_exits_2_before_anything_runs(tmp_path):
     (tmp_path / "golden.json").write_text("{not json")
     result = invoke("run", str(SEED), *CORE, "--against", str(tmp_path / "golden.json"))
     assert result.exit_code == 2 and "golden.json" in result.output
+
+
+@pytest.mark.parametrize(
+    ("cost", "method", "reported"),
+    [
+        ("sum(exp(w))", "auto", "complex"),
+        ("sum(abs(w))", "auto", "central"),
+        ("sum(exp(w))", "richardson", "richardson"),
+    ],
+)
+def test_fd_reports_the_method_it_used(tmp_path, cost, method, reported):
+    import json
+
+    case = write(tmp_path, f"name: m\nparams: {{w: [0.5, -1.5]}}\ncost: {cost}\n")
+    out = tmp_path / "r.json"
+    result = invoke(
+        "run", str(case), *CORE, "--fd-method", method, "--format", "json", "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    fd = json.loads(out.read_text())["cases"][0]["backends"]["fd"]
+    assert fd["info"]["fd_method"] == reported
