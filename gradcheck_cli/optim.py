@@ -319,14 +319,19 @@ def _as_python(value: object) -> object:
     return float(value)  # type: ignore[arg-type]
 
 
+def hyperparameters(name: str, hparams: Mapping[str, object]) -> dict[str, Any]:
+    """Every table hyperparameter of `name`: the case's value, else the table's default
+    (never a framework's own); numbers as Python floats. Every backend passes these."""
+    given = {key: value for key, value in hparams.items() if key != "name"}
+    return {key: _as_python(value) for key, value in {**HYPERPARAMETERS[name], **given}.items()}
+
+
 def make(name: str, hparams: Mapping[str, object]) -> Optimizer:
     """A fresh optimizer `name` with `hparams` over the table's defaults; ValueError if invalid."""
     problems = check(name, hparams)
     if problems:
         raise ValueError("; ".join(problems))
-    given = {key: value for key, value in hparams.items() if key != "name"}
-    merged = {key: _as_python(value) for key, value in {**HYPERPARAMETERS[name], **given}.items()}
-    return _CLASSES[name](merged)
+    return _CLASSES[name](hyperparameters(name, hparams))
 
 
-__all__ = ["HYPERPARAMETERS", "REQUIRED", "Optimizer", "check", "make"]
+__all__ = ["HYPERPARAMETERS", "REQUIRED", "Optimizer", "check", "hyperparameters", "make"]

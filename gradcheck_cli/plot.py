@@ -190,7 +190,7 @@ def _series(name: str, values: np.ndarray) -> list[tuple[str, np.ndarray]]:
 def _title(trails: Trails, width: int) -> str:
     case = trails.case
     spec = case.optimizer
-    every = optim.make(spec.name, spec.hparams).hparams  # the defaults too: all are passed
+    every = optim.hyperparameters(spec.name, spec.hparams)  # the defaults too: all are passed
     hparams = ", ".join(f"{k}={v}" for k, v in every.items())
     lines = [f"{case.name}: {spec.name}({hparams}), {case.steps} steps, {case.dtype}"]
     if trails.missing:

@@ -181,16 +181,8 @@ NEEDS_EAGER = (
 
 
 def hyperparameters(spec: OptimizerSpec) -> dict[str, Any]:
-    """Every table hyperparameter: the case's value, else the table's default (never optax's)."""
-    merged = {**optim.HYPERPARAMETERS[spec.name], **spec.hparams}
-    return {k: _plain(v) for k, v in merged.items()}
-
-
-def _plain(value: Any) -> Any:
     # Python floats: optax then rounds them to the params' dtype, as a user's literals are
-    if isinstance(value, bool):
-        return value
-    return tuple(map(float, value)) if isinstance(value, (list, tuple)) else float(value)
+    return optim.hyperparameters(spec.name, spec.hparams)
 
 
 def _decayed(weight_decay: float, tx: optax.GradientTransformation) -> Any:

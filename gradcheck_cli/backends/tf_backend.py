@@ -520,18 +520,8 @@ OPTIMIZERS = {
 
 
 def hyperparameters(name: str, given: Mapping[str, Any]) -> dict[str, Any]:
-    """The table's defaults under the case's values; numbers as Python floats (Keras's
-    SGD refuses an int momentum, every optimizer an int learning rate)."""
-    merged = {**optim.HYPERPARAMETERS[name], **{k: v for k, v in given.items() if k != "name"}}
-    return {k: _python(v) for k, v in merged.items()}
-
-
-def _python(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (list, tuple)):
-        return tuple(float(v) for v in value)
-    return float(value)
+    # Python floats: Keras's SGD refuses an int momentum, every optimizer an int learning rate
+    return optim.hyperparameters(name, given)
 
 
 def _optimizer_problem(name: str, h: Mapping[str, Any]) -> str | None:

@@ -385,8 +385,7 @@ class TorchSession:
 
 
 def _optimizer(spec: Any, params: list[torch.Tensor]) -> torch.optim.Optimizer:
-    # optim.make gives the case's hyperparameters over the table's defaults, as Python values
-    hparams = optim.make(spec.name, spec.hparams).hparams
+    hparams = optim.hyperparameters(spec.name, spec.hparams)
     return _OPTIMIZERS[spec.name](params, **hparams)
 
 

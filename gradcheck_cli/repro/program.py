@@ -186,7 +186,7 @@ def reached(case: Case) -> tuple[str, ...]:
 def hyperparameters(case: Case) -> dict[str, Any]:
     """Every hyperparameter of the contract's table: the case's value, else the default."""
     spec = case.optimizer
-    return dict(optim.make(spec.name, spec.hparams).hparams) if spec else {}
+    return optim.hyperparameters(spec.name, spec.hparams) if spec else {}
 
 
 def header(case: Case, framework: str, lines: list[str]) -> list[str]:
