@@ -1,10 +1,7 @@
 """Test-session setup shared by every test module."""
 
-import os
+from gradcheck_cli.backends import xla_flags
 
-# As gradcheck's jax backend does before JAX starts (see its module): in a test process
-# another module may start JAX first, so the flag is set here, before any test imports it.
-if "--xla_disable_hlo_passes=algsimp" not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = (
-        os.environ.get("XLA_FLAGS", "") + " --xla_disable_hlo_passes=algsimp"
-    ).strip()
+# In a test process another module may start JAX before gradcheck's jax backend is
+# imported, so the XLA passes it turns off are turned off here first.
+xla_flags.apply()

@@ -372,3 +372,36 @@ def test_compiled_equals_eager_where_xla_would_simplify(cost, x, dtype):
     eager = backends.run("jax", case, {"jax_jit": False})
     np.testing.assert_array_equal(compiled.value, eager.value)
     np.testing.assert_array_equal(compiled.grad["x"], eager.grad["x"])
+
+
+# Fused kernels recompute what they read; two kernels rounding `w0 + w1 ** 3` differently
+# made the equality mask of min's gradient miss (0.75 jitted, 1 eagerly) until XLA's fusion
+# pass was turned off. Seeds and shapes vary, because which element rounds apart varies.
+FUSION_CASES = [
+    ("mean(amin(w0 + w1 ** 3, 0))", (1, 1, 1), (2, 1, 4)),
+    ("sum(max(w0 * w1 + w1 ** 2, axis=1))", (3, 1), (3, 5)),
+    ("sum(maximum(w0 + w1 ** 3, w1 * w0) ** 2)", (1,), (6,)),
+]
+
+
+@pytest.mark.parametrize(("cost", "shape0", "shape1"), FUSION_CASES)
+def test_compiled_equals_eager_where_xla_would_fuse(cost, shape0, shape1):
+    for seed in range(12):
+        text = (
+            f"name: c\nparams:\n  w0: {{shape: {list(shape0)}, seed: {seed}}}\n"
+            f"  w1: {{shape: {list(shape1)}, seed: {seed + 100}}}\ncost: {cost}\n"
+        )
+        (case,) = load_text(text, "<t>")
+        compiled = backends.run("jax", case)
+        eager = backends.run("jax", case, {"jax_jit": False})
+        for name in ("w0", "w1"):
+            np.testing.assert_array_equal(compiled.grad[name], eager.grad[name], err_msg=seed)
+
+
+def test_xla_flags_keep_the_users_passes():
+    from gradcheck_cli.backends.xla_flags import flags
+
+    assert flags("") == "--xla_disable_hlo_passes=algsimp,fusion"
+    mine = "--xla_dump_to=/tmp/x --xla_disable_hlo_passes=foo"
+    assert flags(mine) == "--xla_dump_to=/tmp/x --xla_disable_hlo_passes=foo,algsimp,fusion"
+    assert flags(flags(mine)) == flags(mine)

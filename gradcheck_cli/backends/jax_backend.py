@@ -64,13 +64,9 @@ import numpy as np
 import optax
 
 from .. import ir, optim
+from . import xla_flags
 
-# XLA's algebraic simplifier rewrites across ops ((x + c) - c becomes x; the NaN gradient
-# of a max becomes 0), so a jitted case could differ from eager JAX, which the contract
-# forbids. XLA reads the flag when JAX creates its CPU client, at the first computation.
-_NO_ALGSIMP = "--xla_disable_hlo_passes=algsimp"
-if _NO_ALGSIMP not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_NO_ALGSIMP}".strip()
+xla_flags.apply()  # XLA's rewrites across ops off: jitted must equal eager (see the module)
 
 if TYPE_CHECKING:
     from ..case import Case, OptimizerSpec
