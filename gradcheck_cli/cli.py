@@ -143,14 +143,10 @@ def run_command(
     recorded = golden.load(against_path) if against_path else None  # a bad file: exit 2 now
     cases, problems = load_all(collect(paths))
     colour = _colour()
-    if problems:
-        invalid = RunResult(invalid_results(problems))
-        for result in invalid.cases:
-            click.echo("\n".join(text.case_lines(result, colour=colour)))
-        click.echo(f"\nnothing ran: {len(problems)} problem(s) in the case files")
-        click.echo(text.summary(invalid))
-        _write_reports(formats, outputs, invalid)
-        raise SystemExit(2)
+    # an invalid case is an error of its own; the valid ones still run (exit 2 at the end)
+    invalid = invalid_results(problems)
+    for result in invalid:
+        click.echo("\n".join(text.case_lines(result, colour=colour)))
     chosen = select(cases, tags, keyword)
     chosen = take_shard(chosen, shard) if shard else chosen
     options = Options(
@@ -176,6 +172,10 @@ def run_command(
         progress.clear()
     if not chosen:
         click.echo("no case selected")
+    if invalid:
+        count = len(invalid)
+        click.echo(f"{count} invalid case{'s' * (count != 1)} did not run (listed above)")
+    outcome.cases[:0] = invalid
     click.echo(text.summary(outcome))
     _write_reports(formats, outputs, outcome)
     exit_code = outcome.exit_code
@@ -255,10 +255,12 @@ def _register() -> None:
     """Commands that live in their own modules (each imports only click at load time)."""
     from .commands.authoring import new_command, schema_command
     from .commands.explain import explain_command, plot_command
+    from .commands.fuzz import fuzz_command
     from .commands.repro import repro
 
     for command in (schema_command, new_command, explain_command, plot_command, repro):
         cli.add_command(command)
+    cli.add_command(fuzz_command)
 
 
 _register()

@@ -444,13 +444,14 @@ def _merge(defaults: Node | None, case: Node) -> Node:
     return merged
 
 
-def _case_nodes(root: Node, file: str) -> tuple[list[Node], list[Problem]]:
+def _case_nodes(root: Node, file: str) -> tuple[list[Node], list[Problem], list[Problem]]:
+    """The case mappings; the file's own problems (none of its cases can be read when its
+    `defaults` or top-level keys are wrong); and the problems of items that are no case."""
     if not isinstance(root.value, dict):
-        return [], [
-            Problem(root.pos, "a case file holds a mapping", "start with `name:` or `cases:`")
-        ]
+        problem = Problem(root.pos, "a case file holds a mapping", "start with `name:` or `cases:`")
+        return [], [problem], []
     if "cases" not in root.value:
-        return [root], []
+        return [root], [], []
     problems = [
         Problem(pos, f"unknown top-level key '{k}'", "beside cases: only defaults: is allowed")
         for k, pos in root.keys.items()
@@ -466,26 +467,31 @@ def _case_nodes(root: Node, file: str) -> tuple[list[Node], list[Problem]]:
                     Problem(pos, f"defaults: '{key}' cannot be a default", _suggest(key, CASE_KEYS))
                 )
     if not isinstance(cases.value, list) or not cases.value:
-        return [], [*problems, Problem(cases.pos, "cases: expected a list of cases")]
-    nodes = []
+        problems.append(Problem(cases.pos, "cases: expected a list of cases"))
+    if problems:
+        return [], problems, []
+    nodes, items = [], []
     for item in cases.value:
         if isinstance(item.value, dict):
-            nodes.append(_merge(defaults if not problems else None, item))
+            nodes.append(_merge(defaults, item))
         else:
-            problems.append(
+            items.append(
                 Problem(item.pos, f"cases: each case is a mapping, not {_show(item.value)}")
             )
-    return nodes, problems
+    return nodes, [], items
 
 
-def load_text(text: str, file: str) -> list[Case]:
-    """The cases of one file's text; CaseFileError with every problem of the file."""
+def read_text(text: str, file: str) -> tuple[list[Case], list[Problem]]:
+    """The valid cases of one file's text, and every problem: an invalid case is left out
+    (its problems name it), the others are kept; a file-level problem leaves out them all."""
     try:
         root = parse(text, file)
     except DocumentError as exc:
-        raise CaseFileError(exc.problems) from None
-    nodes, problems = _case_nodes(root, file)
-    cases = []
+        return [], exc.problems
+    nodes, problems, items = _case_nodes(root, file)
+    if problems:
+        return [], problems
+    cases, problems = [], items
     seen: dict[str, Position] = {}
     for node in nodes:
         case, found = _read_case(node, file)
@@ -496,22 +502,35 @@ def load_text(text: str, file: str) -> list[Case]:
                     case.position,
                     f"name '{case.name}' is used twice in this file",
                     f"the first is at line {seen[case.name].line}",
+                    case.name,
                 )
             )
         elif case is not None:
             seen[case.name] = case.position
             cases.append(case)
+    return cases, sorted(problems, key=lambda p: (p.position.line, p.position.column))
+
+
+def load_text(text: str, file: str) -> list[Case]:
+    """The cases of one file's text; CaseFileError with every problem of the file."""
+    cases, problems = read_text(text, file)
     if problems:
-        raise CaseFileError(sorted(problems, key=lambda p: (p.position.line, p.position.column)))
+        raise CaseFileError(problems)
     return cases
 
 
-def load_file(path: Path | str) -> list[Case]:
+def read_file(path: Path | str) -> tuple[list[Case], list[Problem]]:
+    """`read_text` of a file; one that cannot be read is a problem of its own."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CaseFileError(
-            [Problem(Position(str(path)), f"cannot read the file: {exc}")]
-        ) from None
-    return load_text(text, str(path))
+        return [], [Problem(Position(str(path)), f"cannot read the file: {exc}")]
+    return read_text(text, str(path))
+
+
+def load_file(path: Path | str) -> list[Case]:
+    cases, problems = read_file(path)
+    if problems:
+        raise CaseFileError(problems)
+    return cases

@@ -152,9 +152,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 class CaseFile(pytest.File):
     """One case file: its cases, each backend an item; an invalid file is a collection error."""
 
-    def collect(self) -> Iterator[CaseItem]:
+    def collect(self) -> Iterator[pytest.Item]:
         state = self.config.stash[_STATE]
-        for case in self._cases(state):
+        cases, invalid = self._cases(state)
+        for name, problems in invalid.items():
+            yield InvalidCaseItem.from_parent(self, name=name, problems=problems)
+        for case in cases:
             chosen = [b for b in state.backends if b in case.backends]
             for backend in _in_report_order(chosen) or [None]:
                 name = case.name if backend is None else f"{case.name}[{backend}]"
@@ -162,27 +165,35 @@ class CaseFile(pytest.File):
                 _mark(item, case, backend)
                 yield item
 
-    def _cases(self, state: _State) -> list[Any]:
-        from .errors import CaseFileError, Position, Problem
-        from .load import load_text
+    def _cases(self, state: _State) -> tuple[list[Any], dict[str, list[Any]]]:
+        """The valid cases, and each invalid case's problems by its name (an item that
+        fails, as `gradcheck run` reports it): one invalid case never hides the others. A
+        problem of the file itself (its YAML, its `defaults`) is a collection error."""
+        from .errors import Position, Problem
+        from .load import read_text
         from .run import shape_problems
 
         shown = _shown(self.path, self.config)
         try:
-            cases = load_text(self.path.read_text(encoding="utf-8"), shown)
+            found, problems = read_text(self.path.read_text(encoding="utf-8"), shown)
         except (OSError, UnicodeDecodeError) as exc:
             raise self.CollectError(f"{Position(shown)}: cannot read the file: {exc}") from None
-        except CaseFileError as exc:
-            raise self.CollectError(_problem_text(exc.problems)) from None
-        problems = [p for case in cases for p in shape_problems(case)]
-        for case in cases:
+        if any(not p.case for p in problems):
+            raise self.CollectError(_problem_text(problems))
+        cases = []
+        for case in found:
             first = state.names.setdefault(case.name, case.position)
+            mine = shape_problems(case)
             if first.file != case.position.file:
                 message = f"name '{case.name}' is also used at {first}"
-                problems.append(Problem(case.position, message, "names are unique in a run"))
-        if problems:
-            raise self.CollectError(_problem_text(problems))
-        return cases
+                mine.append(Problem(case.position, message, "names are unique in a run", case.name))
+            problems += mine
+            if not mine:
+                cases.append(case)
+        invalid: dict[str, list[Any]] = {}
+        for problem in problems:
+            invalid.setdefault(problem.case, []).append(problem)
+        return cases, invalid
 
 
 def _in_report_order(backends: list[str]) -> list[str]:
@@ -222,6 +233,24 @@ def _mark(item: pytest.Item, case: Any, backend: str | None) -> None:
 
 class CaseFailure(Exception):
     """A backend's `fail` or `error`: its report lines, shown without a traceback."""
+
+
+class InvalidCaseItem(pytest.Item):
+    """An invalid case: it fails with its problems, each with file:line:column."""
+
+    def __init__(self, *, problems: list[Any], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.problems = problems
+
+    def runtest(self) -> None:
+        self.user_properties.append(("gradcheck_status", "error"))
+        raise CaseFailure(_problem_text(self.problems))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None):
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.problems[0].position.line - 1, self.name
 
 
 class CaseItem(pytest.Item):

@@ -22,12 +22,12 @@ from typing import Any
 import numpy as np
 
 from . import backends
-from .backends.np_rules import FORWARD
+from .backends.np_rules import apply
 from .case import Case
 from .compare import case_status, judge
-from .errors import BackendSkip, CaseFileError, Position, Problem, UsageError
+from .errors import BackendSkip, Position, Problem, UsageError
 from .ir import read
-from .load import load_file
+from .load import read_file
 from .results import BACKENDS, CaseResult, Outcome, RunResult
 
 
@@ -54,11 +54,8 @@ def load_all(files: Iterable[Path]) -> tuple[list[Case], list[Problem]]:
     problems: list[Problem] = []
     seen: dict[str, Position] = {}
     for path in files:
-        try:
-            found = load_file(path)
-        except CaseFileError as exc:
-            problems += exc.problems
-            continue
+        found, invalid = read_file(path)
+        problems += invalid
         for case in found:
             if case.name in seen:
                 message = f"name '{case.name}' is also used at {seen[case.name]}"
@@ -67,8 +64,10 @@ def load_all(files: Iterable[Path]) -> tuple[list[Case], list[Problem]]:
                 )
                 continue
             seen[case.name] = case.position
-            problems += shape_problems(case)
-            cases.append(case)
+            invalid = shape_problems(case)
+            problems += invalid
+            if not invalid:
+                cases.append(case)
     return cases, problems
 
 
@@ -83,7 +82,8 @@ def shape_problems(case: Case) -> list[Problem]:
     with np.errstate(all="ignore"):
         for eqn in case.program.eqns:
             try:
-                env[eqn.out] = FORWARD[eqn.op](*[read(a, env) for a in eqn.inputs], **eqn.attrs)
+                args = [read(a, env) for a in eqn.inputs]
+                env[eqn.out] = apply(eqn.op, args, eqn.attrs, np.dtype(case.dtype))
             except IndexError as exc:
                 if "out of bounds" in str(exc):
                     return []  # frameworks differ here (jax clamps): a result, not a case error
@@ -219,6 +219,6 @@ def invalid_results(problems: list[Problem]) -> list[CaseResult]:
     for problem in problems:
         grouped.setdefault((problem.position.file, problem.case), []).append(problem)
     return [
-        CaseResult(name or Path(file).name, Position(file), "error", problems=group)
+        CaseResult(name or Path(file).name, group[0].position, "error", problems=group)
         for (file, name), group in grouped.items()
     ]

@@ -94,7 +94,7 @@ def test_exitfirst_stops_at_the_first_failure(tmp_path):
     assert result.exit_code == 1 and "0 passed, 1 failed" in result.output
 
 
-def test_an_invalid_case_exits_2_and_nothing_runs(tmp_path):
+def test_an_invalid_case_exits_2_and_the_valid_ones_still_run(tmp_path):
     path = write(
         tmp_path,
         """
@@ -103,16 +103,27 @@ def test_an_invalid_case_exits_2_and_nothing_runs(tmp_path):
           - name: evil
             params: {w: 1.0}
             cost: __import__('os').system('touch pwned')
+          - {name: also-fine, params: {w: 2.0}, cost: w * w}
     """,
     )
     result = invoke("run", str(path), *CORE)
     assert result.exit_code == 2
+    assert f"ERROR evil  {path}:6:11" in result.output
     assert f"{path}:6:11: calling '__import__' is not allowed" in result.output
-    assert (
-        "nothing ran" in result.output
-        and "0 passed, 0 failed, 1 errors, 0 skipped" in result.output
-    )
+    assert "PASS  fine" in result.output and "PASS  also-fine" in result.output
+    assert "1 invalid case did not run" in result.output
+    assert "2 passed, 0 failed, 1 errors, 0 skipped" in result.output
     assert not (tmp_path / "pwned").exists()
+
+
+def test_an_unreadable_file_does_not_hide_the_other_files(tmp_path):
+    (tmp_path / "a.yaml").write_text("name: a\nparams: {w: 1.0}\ncost: w * w\n")
+    (tmp_path / "b.yaml").write_text("name: [unclosed\n")
+    (tmp_path / "c.yaml").write_text("name: c\nparams: {w: 1.0}\ncost: w * 2\n")
+    result = invoke("run", str(tmp_path), *CORE)
+    assert result.exit_code == 2
+    assert "PASS  a" in result.output and "PASS  c" in result.output
+    assert "b.yaml:" in result.output and "1 errors" in result.output
 
 
 @pytest.mark.parametrize(
