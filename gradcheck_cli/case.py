@@ -66,14 +66,16 @@ class Case:
     source: Mapping[str, Position] = field(default_factory=dict)  # key -> where it is written
     origins: Mapping[str, Position] = field(default_factory=dict)  # program/cost -> text start
 
-    def tolerance_for(self, *sides: str) -> Tolerance:
-        """The tolerance of a comparison between `sides` (backend names or "expect")."""
+    def tolerance_for(self, *sides: str, fd_exact: bool = False) -> Tolerance:
+        """The tolerance of a comparison between `sides` (backend names or "expect"). Where
+        fd is a side, at least FD_MIN_TOLERANCE, unless fd used the complex step
+        (`fd_exact`): exact to rounding, it is held to the case's own tolerance."""
         rtol, atol = (
             (self.tolerance.rtol, self.tolerance.atol)
             if self.tolerance
             else DEFAULT_TOLERANCE[self.dtype]
         )
-        if "fd" in sides:
+        if "fd" in sides and not fd_exact:
             rtol, atol = max(rtol, FD_MIN_TOLERANCE[0]), max(atol, FD_MIN_TOLERANCE[1])
         return Tolerance(rtol, atol)
 

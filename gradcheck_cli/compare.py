@@ -133,7 +133,12 @@ def _check(result: BackendResult, expected: Outcome | Expect, tol: Tolerance, ot
     return compared
 
 
-def _verdict(case: Case, result: BackendResult, ref: Outcome | None) -> None:
+def fd_exact(outcome: Outcome | None) -> bool:
+    """Whether fd's outcome is exact to rounding: the complex step for every param."""
+    return outcome is not None and outcome.info.get("fd_method") == "complex"
+
+
+def _verdict(case: Case, result: BackendResult, ref: Outcome | None, exact: bool) -> None:
     """Judge one backend that ran: by its expectation, then against the reference."""
     name, outcome = result.backend, result.outcome
     expect = case.expect_for(name)
@@ -145,9 +150,10 @@ def _verdict(case: Case, result: BackendResult, ref: Outcome | None) -> None:
         result.status, result.message = "error", outcome.error
         return
     if expect is not None:
-        _check(result, expect, case.tolerance_for(name, "expect"), "expect")
+        _check(result, expect, case.tolerance_for(name, "expect", fd_exact=exact), "expect")
     if ref is not None and name != case.reference and name not in case.expect_backend:
-        _check(result, ref, case.tolerance_for(name, case.reference), case.reference)
+        tol = case.tolerance_for(name, case.reference, fd_exact=exact)
+        _check(result, ref, tol, case.reference)
 
 
 def judge(case: Case, outcomes: Mapping[str, Outcome]) -> dict[str, BackendResult]:
@@ -156,9 +162,10 @@ def judge(case: Case, outcomes: Mapping[str, Outcome]) -> dict[str, BackendResul
     if ref is not None and (ref.error is not None or ref.skip is not None):
         ref = None
     results = {n: BackendResult(n, "skip", o, message=o.skip or "") for n, o in outcomes.items()}
+    exact = fd_exact(outcomes.get("fd"))
     for result in results.values():
         if result.outcome.skip is None:
-            _verdict(case, result, ref)
+            _verdict(case, result, ref, exact)
     for result in results.values():
         if case.reference in result.compared and result.backend != case.reference:
             results[case.reference].compared.append(result.backend)

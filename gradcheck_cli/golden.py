@@ -26,7 +26,7 @@ import numpy as np
 from . import __version__
 from .backends import MODULES
 from .case import Tolerance
-from .compare import compare
+from .compare import compare, fd_exact
 from .errors import UsageError
 from .report.text import fmt_number
 from .results import BACKENDS, CaseResult, Outcome, RunResult
@@ -199,7 +199,9 @@ def _outcome(backend: str, outcome: Outcome, tol: Tolerance) -> dict[str, Any]:
 def _case(result: CaseResult) -> dict[str, Any]:
     case = result.case
     backends = {
-        name: _outcome(name, r.outcome, case.tolerance_for(name, "expect"))
+        name: _outcome(
+            name, r.outcome, case.tolerance_for(name, "expect", fd_exact=fd_exact(r.outcome))
+        )
         for name, r in result.backends.items()
     }
     return {"file": result.position.file, "dtype": case.dtype, "backends": backends}

@@ -25,6 +25,8 @@ class Op:
     domain: str = "real"  # where tests draw inputs: real, positive, unit, nonzero
     trap: str = ""  # the kink or tie convention a user will compare across frameworks
     aliases: tuple[tuple[str, str], ...] = field(default=())  # keyword alias -> name
+    optional: tuple[tuple[str, Any], ...] = ()  # array inputs that may be left out, and default
+    positional: int | None = None  # how many leading arguments NumPy takes by position
 
     @property
     def attr_defaults(self) -> dict[str, Any]:
@@ -52,6 +54,8 @@ def _compare(name: str) -> Op:
 
 
 def _reduction(name: str, trap: str = "", analytic: bool = True, **kw: Any) -> Op:
+    # NumPy's third positional argument is dtype or out: keepdims is passed by keyword
+    kw.setdefault("positional", 2)
     return Op(name, ("a",), _AXIS_KEEP, kind="reduction", trap=trap, analytic=analytic, **kw)
 
 
@@ -115,15 +119,16 @@ _OPS = [
         ("a", "a_min", "a_max"),
         analytic=False,
         trap="at a bound the gradient passes to x (1), as torch.clamp and tf.clip_by_value",
-        aliases=(("min", "a_min"), ("max", "a_max")),
+        aliases=(("min", "a_min"), ("max", "a_max")),  # NumPy >= 2.1 takes either spelling
+        optional=(("a_min", None), ("a_max", None)),
     ),
     _reduction("sum"),
     _reduction("mean"),
     _reduction("prod", trap="exact with zeros: each element gets the product of the others"),
     _reduction("max", trap="ties split the gradient evenly", analytic=False),
     _reduction("min", trap="ties split the gradient evenly", analytic=False),
-    Op("argmax", ("a",), _AXIS_KEEP, diff=(), kind="reduction", analytic=False),
-    Op("argmin", ("a",), _AXIS_KEEP, diff=(), kind="reduction", analytic=False),
+    Op("argmax", ("a",), _AXIS_KEEP, diff=(), kind="reduction", analytic=False, positional=2),
+    Op("argmin", ("a",), _AXIS_KEEP, diff=(), kind="reduction", analytic=False, positional=2),
     _reduction("logsumexp", trap="computed stably; all -inf gives -inf"),
     Op(
         "norm",
@@ -135,7 +140,7 @@ _OPS = [
     ),
     Op("softmax", ("x",), (("axis", -1),), kind="reduction"),
     Op("log_softmax", ("x",), (("axis", -1),), kind="reduction"),
-    Op("cumsum", ("a",), (("axis", None),), kind="shape"),
+    Op("cumsum", ("a",), (("axis", None),), kind="shape", positional=2),
     Op("matmul", ("x1", "x2"), kind="linalg"),
     Op("dot", ("a", "b"), kind="linalg"),
     Op("outer", ("a", "b"), kind="linalg"),

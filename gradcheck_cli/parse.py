@@ -279,17 +279,21 @@ class _Parser:
     def _bind(self, node: ast.Call, name: str, op: Any, args: list[ast.expr]) -> dict[str, Any]:
         slots = ["arrays"] if op.variadic else list(op.arrays)
         slots += [k for k, _ in op.attrs]
-        if len(args) > len(slots):
+        positional = len(slots) if op.positional is None else op.positional
+        if len(args) > positional:
+            rest = ", ".join(f"{k}=..." for k in slots[positional:])
             raise _err(
                 node,
-                f"{name}() takes at most {len(slots)} arguments, {len(args)} given",
-                f"its arguments: {', '.join(slots)}",
+                f"{name}() takes at most {positional} positional arguments, {len(args)} given",
+                f"pass the others by keyword: {rest}"
+                if rest
+                else f"its arguments: {', '.join(slots)}",
             )
         bound: dict[str, Any] = dict(zip(slots, args, strict=False))
         aliases = dict(op.aliases)
         for kw in node.keywords:
             key = aliases.get(kw.arg, kw.arg)
-            if key not in slots or (op.variadic and key == "arrays"):
+            if key not in slots:
                 close = difflib.get_close_matches(kw.arg, slots, n=1)
                 hint = (
                     f"did you mean '{close[0]}'?" if close else f"{name}() takes {', '.join(slots)}"
@@ -298,6 +302,8 @@ class _Parser:
             if key in bound:
                 raise _err(kw.value, f"{name}() got '{kw.arg}' twice")
             bound[key] = kw.value
+        for key, default in op.optional:
+            bound.setdefault(key, ast.Constant(default))
         for key, default in op.attrs:
             if key not in bound:
                 if default is REQUIRED:

@@ -31,6 +31,7 @@ class Outcome:
     info: dict[str, Any] = field(default_factory=dict)  # method, version, timings...
     projections: list[Any] | None = None  # fd's directional derivatives, when directional
     grad_error: dict[str, np.ndarray] | None = None  # fd's error estimate per element
+    notes: list[str] = field(default_factory=list)  # the backend's remarks for the report
 
 
 @dataclass(frozen=True)

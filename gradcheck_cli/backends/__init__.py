@@ -80,6 +80,7 @@ def drive(session: Session, case: Case) -> Outcome:
     for attribute, key in (("method", "fd_method"), ("note", "fd_note")):
         if getattr(first, attribute, ""):
             outcome.info[key] = getattr(first, attribute)
+    outcome.notes += getattr(first, "notes", [])
     if case.optimizer is not None and first.grads is None:
         outcome.info["note"] = "no params: a directional check computes no full gradient"
     elif case.optimizer is not None:

@@ -88,6 +88,7 @@ class Evaluation:
     projections: list[Projection] | None = None
     method: str = "central"  # the method used: central, complex or richardson
     note: str = ""  # why `complex` was asked for and not used
+    notes: list[str] = field(default_factory=list)  # what a report should say (zeroed elements)
 
 
 def _to64(array: np.ndarray) -> np.ndarray:
@@ -122,7 +123,9 @@ class FdSession:
     def _plain_cost(self, stacked: Mapping[str, np.ndarray], row: int) -> Any:
         """One perturbation, by the plain rules (`fd_batch` with nothing batched drops each
         value after its last use, where `forward` keeps them all)."""
-        env = {**self.inputs, **self._params, **{k: v[row] for k, v in stacked.items()}}
+        # `v[row, ...]`, not `v[row]`: a 0-d param's row must stay an array, or the rules
+        # would read a NumPy scalar as a constant and drop its imaginary part
+        env = {**self.inputs, **self._params, **{k: v[row, ...] for k, v in stacked.items()}}
         value, _ = fd_batch.evaluate(self.case.program, env, ())
         return _reduce(np.asarray(value), self.case.reduce)
 
@@ -179,13 +182,16 @@ class FdSession:
         if self.directional:
             projections, method = self._projections(cost, method)
             return Evaluation(value, cost, None, projections=projections, method=method)
-        grads, errors, used = {}, {}, {}
+        grads, errors, used, zeroed = {}, {}, {}, []
         for name in self.case.wrt:
-            grads[name], errors[name], m = self._gradient(name, cost, method)
+            grad, errors[name], m = self._gradient(name, cost, method)
+            grads[name], said = _zeroed(grad, errors[name], f"grad[{name}]")
+            zeroed += said
             used[m] = True
         if method == "complex" and "central" in used:
             note = "a complex step's real part was not the cost (a branch cut?)"
-        return Evaluation(value, cost, grads, errors, method=", ".join(used) or method, note=note)
+        method = ", ".join(used) or method
+        return Evaluation(value, cost, grads, errors, method=method, note=note, notes=zeroed)
 
     def _method(self, env: Mapping[str, Any]) -> tuple[str, str]:
         if self.asked in ("central", "richardson"):
@@ -236,6 +242,7 @@ class FdSession:
             directions.append({k: d / norm for k, d in v.items()})
         costs = self._direction_costs(base, directions)
         values, errors, method = fd_methods.directional(costs, len(directions), scale, f0, method)
+        values = np.where(np.abs(values) <= errors, 0.0, values)  # as `_zeroed`: noise is 0
         found = zip(directions, values, errors, strict=True)
         return [Projection(v, float(d), float(e)) for v, d, e in found], method
 
@@ -271,6 +278,19 @@ class FdSession:
 
 def start(case: Case, options: Mapping[str, Any] | None = None) -> FdSession:
     return FdSession(case, options)
+
+
+def _zeroed(grad: np.ndarray, error: np.ndarray, quantity: str) -> tuple[np.ndarray, list[str]]:
+    """Elements within their own error estimate of 0 are 0: where the exact gradient is 0,
+    central differences give rounding noise (1e-11), which an adaptive optimizer (Adagrad,
+    Adam, RMSprop: g / sqrt(g^2)) would turn into a full step. Said in the report."""
+    zero = (np.abs(grad) <= error) & (grad != 0)
+    if not zero.any():
+        return grad, []
+    count, bound = int(zero.sum()), float(np.max(error[zero]))
+    which = f"{count} of {grad.size} elements" if grad.size > 1 else "its value"
+    note = f"{quantity}: {which} within fd's error estimate of 0 (<= {bound:.2g}), reported as 0"
+    return np.where(zero, 0.0, grad), [note]
 
 
 # ---- reducing a cost, complex or batched ---------------------------------------------------

@@ -20,8 +20,10 @@ import numpy as np
 
 from ..ir import ArrayRef, Program, Var, read
 from ..ops import OPS
-from .np_rules import FORWARD
+from .np_rules import FORWARD, apply
 from .np_rules_linalg import promote, reduced_axes
+
+FLOAT64 = np.dtype(np.float64)  # fd's arithmetic, whatever the case dtype
 
 
 class Unbatchable(Exception):
@@ -40,7 +42,7 @@ def evaluate(program: Program, env: dict[str, Any], batched: Iterable[str]) -> t
                 env[eqn.out] = _rule(eqn.op)(eqn.op, args, flags, dict(eqn.attrs))
                 batched.add(eqn.out)
             else:
-                env[eqn.out] = FORWARD[eqn.op](*args, **eqn.attrs)
+                env[eqn.out] = apply(eqn.op, args, eqn.attrs, FLOAT64)
             for name in last.get(i, ()):
                 env.pop(name, None)
     cost = program.cost
@@ -86,6 +88,7 @@ def _shift(axis: Any, rank: int) -> Any:
     """A row's axis (or axes) as the batched array's; None is every row axis."""
     if axis is None:
         return tuple(range(1, rank + 1))
+        return tuple(range(1, rank + 1))
     if isinstance(axis, (tuple, list)):
         return tuple(a + 1 if a >= 0 else a for a in axis)
     return axis + 1 if axis >= 0 else axis
@@ -107,15 +110,17 @@ def _elementwise(op, args, flags, attrs):
 def _reduction(op, args, flags, attrs):
     (x,) = args
     if "axis" in attrs:
-        if attrs["axis"] is None and op in ("argmax", "argmin"):
+        if op in ("argmax", "argmin") and (attrs["axis"] is None or x.ndim == 1):
             raise Unbatchable(f"{op} over the flattened array")
-        attrs["axis"] = _shift(attrs["axis"], x.ndim - 1)
+        # NumPy's reductions take axis 0 or -1 on a 0-d array, and reduce nothing
+        row_0d = x.ndim == 1 and isinstance(attrs["axis"], int)
+        attrs["axis"] = () if row_0d else _shift(attrs["axis"], x.ndim - 1)
     return FORWARD[op](x, **attrs)
 
 
 def _cumsum(op, args, flags, attrs):
     (x,) = args
-    if attrs.get("axis") is None:  # NumPy flattens each row first
+    if attrs.get("axis") is None or x.ndim == 1:  # NumPy flattens each row (a 0-d one too)
         return FORWARD[op](x.reshape(x.shape[0], -1), axis=1)
     return FORWARD[op](x, axis=_shift(attrs["axis"], x.ndim - 1))
 

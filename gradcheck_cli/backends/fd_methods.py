@@ -8,6 +8,7 @@ the cost f0 at x; it returns the derivatives and an error estimate for each elem
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -100,13 +101,25 @@ def central(costs: Costs, x: np.ndarray, f0: float) -> tuple[np.ndarray, np.ndar
 
 
 def complex_step(costs: Costs, x: np.ndarray, f0: float) -> tuple[Any, Any]:
-    """Im f(x + ih) / h; (None, None) where a real part is not the cost (a branch cut)."""
+    """Im f(x + ih) / h; (None, None) where a real part is not the cost (a branch cut), or
+    where a rule dropped an imaginary part on the way."""
     h = _COMPLEX_STEP * np.maximum(np.abs(x), 1.0)
-    f = costs(np.arange(x.size), 1j * h)
-    if not np.all(np.isclose(f.real, f0, rtol=1e-9, atol=0, equal_nan=True)):
+    f = _imaginary_kept(costs, np.arange(x.size), 1j * h)
+    if f is None or not np.all(np.isclose(f.real, f0, rtol=1e-9, atol=0, equal_nan=True)):
         return None, None
     grad = f.imag / h
     return grad, _complex_error(grad)
+
+
+def _imaginary_kept(costs: Costs, index: np.ndarray, steps: np.ndarray) -> np.ndarray | None:
+    """The complex costs, or None where a rule cast a complex value to real: the imaginary
+    part, which is the derivative, would then be silently 0 (NumPy only warns)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)
+        try:
+            return costs(index, steps)
+        except np.exceptions.ComplexWarning:
+            return None
 
 
 def _complex_error(grad: np.ndarray) -> np.ndarray:
@@ -138,8 +151,8 @@ def directional(
     which = np.arange(count)
     if method == "complex":
         h = _COMPLEX_STEP * scale
-        f = costs(which, np.full(count, 1j * h))
-        if np.all(np.isclose(f.real, f0, rtol=1e-9, atol=0, equal_nan=True)):
+        f = _imaginary_kept(costs, which, np.full(count, 1j * h))
+        if f is not None and np.all(np.isclose(f.real, f0, rtol=1e-9, atol=0, equal_nan=True)):
             return f.imag / h, _complex_error(f.imag / h), "complex"
     h = _CBRT_EPS * scale
     f = costs(np.tile(which, 4), np.repeat([h, -h, 2 * h, -2 * h], count)).reshape(4, -1)

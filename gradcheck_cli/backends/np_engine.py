@@ -23,7 +23,7 @@ import numpy as np
 from .. import optim
 from ..ir import Eqn, Program, Var, read
 from ..ops import OPS
-from .np_rules import FORWARD, SELECTIVE, VJP
+from .np_rules import SELECTIVE, VJP, apply
 
 if TYPE_CHECKING:
     from ..case import Case
@@ -65,8 +65,8 @@ def forward(
 ) -> Forward:
     """Run the program; tape the equations that depend on the `active` variables.
 
-    Arithmetic on integer inputs alone that yields floats (`n / 2`, `mask * 0.5`) gives
-    the case `dtype`, not NumPy's float64: the contract puts all arithmetic in it.
+    Arithmetic on integer or bool inputs alone that yields floats (`n / 2`, `exp(mask)`) is
+    done in the case `dtype` (`np_rules.apply`): the contract puts all arithmetic in it.
     """
     active = set(active)
     dtype = np.dtype(dtype)
@@ -74,10 +74,7 @@ def forward(
     with np.errstate(all="ignore"):
         for eqn in program.eqns:
             args = tuple([env[a.name] if type(a) is Var else a.value for a in eqn.inputs])
-            ans = FORWARD[eqn.op](*args, **eqn.attrs)
-            if ans.dtype != dtype and ans.dtype.kind == "f" and not _has_float(args):
-                ans = ans.astype(dtype)
-            env[eqn.out] = ans
+            env[eqn.out] = ans = apply(eqn.op, args, eqn.attrs, dtype)
             if _depends(eqn, active) and OPS[eqn.op].diff != ():
                 tape.append(TapeEntry(eqn, args, ans, _wanted(eqn, active)))
                 active.add(eqn.out)
@@ -94,10 +91,6 @@ def _wanted(eqn: Eqn, active: set[str]) -> tuple[bool, ...]:
         type(a) is Var and a.name in active and (diff is None or i in diff)
         for i, a in enumerate(eqn.inputs)
     )
-
-
-def _has_float(args: tuple[Any, ...]) -> bool:
-    return any(isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in args)
 
 
 def backward(tape: tuple[TapeEntry, ...], cost: Any, seed: np.ndarray) -> dict[str, np.ndarray]:

@@ -23,7 +23,7 @@ import numpy as np
 from . import np_rules_linalg as lin
 from .np_rules_linalg import fit, is_diff, promote, unbroadcast
 
-__all__ = ["FORWARD", "SELECTIVE", "VJP", "unbroadcast"]
+__all__ = ["FORWARD", "SELECTIVE", "VJP", "apply", "unbroadcast"]
 
 BOTH = (True, True)
 
@@ -228,6 +228,25 @@ def _vjp_clip(g, ans, a, a_min, a_max):
         fit(np.where(below & ~crossed, g, 0), a_min),
         fit(np.where(above | crossed, g, 0), a_max),
     )
+
+
+def apply(op: str, args: tuple[Any, ...] | list[Any], attrs: Any, dtype: np.dtype) -> np.ndarray:
+    """`FORWARD[op]` with all arithmetic in the case `dtype`: where no input is floating but
+    NumPy's result is (`exp(m)` for a bool `m` is float16 in NumPy, `n / 2` float64), the
+    integer and bool operands are cast to `dtype` first and the rule runs again."""
+    ans = FORWARD[op](*args, **attrs)
+    if ans.dtype.kind != "f" or ans.dtype == dtype or any(map(is_diff, args)):
+        return ans
+    operands = _OPERANDS.get(op)
+    cast = [
+        x.astype(dtype) if isinstance(x, np.ndarray) and (operands is None or i in operands) else x
+        for i, x in enumerate(args)
+    ]
+    return FORWARD[op](*cast, **attrs)
+
+
+# inputs that are not operands of the arithmetic: a condition, an index
+_OPERANDS = {"where": (1, 2), "getitem": (0,)}
 
 
 # ---- the tables -------------------------------------------------------------------------

@@ -114,6 +114,7 @@ def _backend(r: BackendResult) -> dict[str, Any]:
             o: {"rtol": plain(t[0]), "atol": plain(t[1])} for o, t in r.tolerances.items()
         },
         "mismatches": [mismatch(m) for m in r.mismatches],
+        "notes": list(outcome.notes),
         "info": {k: plain(v) for k, v in info.items() if k not in _INFO_KEYS},
     }
 

@@ -45,6 +45,8 @@ def fmt_array(array: np.ndarray | None) -> str:
     if array is None:
         return "-"
     a = np.asarray(array)
+    if a.dtype.kind == "f":
+        a = a + 0.0  # -0 shows as 0: they agree, and a table row apart would suggest not
     if a.ndim == 0:
         return fmt_number(a)
     if a.size > _SUMMARY_MAX:
@@ -143,6 +145,8 @@ def case_lines(result: CaseResult, verbose: bool = False, colour: bool = False) 
     ]
     labels: list[str] = []
     for r in result.backends.values():
+        if verbose or result.status != "pass":
+            body += [f"{r.backend}: {note}" for note in r.outcome.notes]
         kind = f"{r.outcome.error_type}: " if r.outcome.error_type else ""
         if r.status == "error":
             body.append(f"{r.backend}: error: {kind}{r.message}")

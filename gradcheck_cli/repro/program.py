@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__, optim
-from ..backends.np_rules import FORWARD
+from ..backends.np_rules import FORWARD, apply
 from ..case import Case
 from ..ir import Eqn, Lit, Var, read
 from ..ops import OPS
@@ -85,12 +85,9 @@ def values(case: Case) -> dict[str, Any]:
         for eqn in case.program.eqns:
             args = [read(a, env) for a in eqn.inputs]
             try:
-                ans = FORWARD[eqn.op](*args, **eqn.attrs)
+                ans = apply(eqn.op, args, eqn.attrs, np.dtype(case.dtype))
             except IndexError:
                 ans = _in_range(eqn, args)
-            floats = any(isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in args)
-            if ans.dtype.kind == "f" and ans.dtype != case.dtype and not floats:
-                ans = ans.astype(case.dtype)  # as np_engine.forward: the case dtype
             env[eqn.out] = ans
     return env
 
