@@ -279,6 +279,52 @@ def test_mask_of_the_wrong_shape_is_refused():
         _run("sum(x[0, m, 0])", {"x": np.ones((2, 3, 2)).tolist()}, inputs)
 
 
+def test_a_0d_integer_input_is_an_integer():
+    """NumPy reads a 0-d integer array as an integer: `x[i, 0]` is basic indexing, a
+    scalar here. A rank-1 tf.gather_nd would give it, but its own gradient refuses it."""
+    x = tf.constant(np.ones((3, 4)))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        picked = tf.gather_nd(x, tf.constant([1, 0], tf.int64))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Updates shape must have rank"):
+        tape.gradient(picked, x)
+    inputs = {"i": {"value": -2, "dtype": "int32"}, "j": {"value": 1, "dtype": "int64"}}
+    x = np.arange(12.0).reshape(3, 4).tolist()
+    out = _run("x[i, 0] * 2 + x[j, i] + x[i, [0, 3]][1]", {"x": x}, inputs, extra="")
+    assert out.value == 2 * 4.0 + 6.0 + 7.0
+    want = np.zeros((3, 4))
+    want[1, 0], want[1, 2], want[1, 3] = 2.0, 1.0, 1.0
+    np.testing.assert_array_equal(out.grad["x"], want)
+
+
+def test_an_empty_sliced_array_indexed_by_a_mask():
+    """The gradient of tf.boolean_mask of an empty array along axis 1 by an all-false mask
+    fails in TensorFlow; the backend takes the reshape path there."""
+    x = tf.constant(np.ones((0, 2)))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(tf.boolean_mask(x, tf.constant([False, False]), axis=1))
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tape.gradient(total, x)
+    out = _run("x[1:1, [False, False]] * 2", {"x": [[1.0, 2.0], [3.0, 4.0]]})
+    assert out.value.shape == (0, 0)
+    np.testing.assert_array_equal(out.grad["x"], np.zeros((2, 2)))
+
+
+def test_bool_operands_where_tensorflow_refuses_them():
+    """tf.nn.relu and tf.square refuse a bool, tf.add two; NumPy gives relu(m) as int64,
+    square(m) as int8 and m + m as m | m."""
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.nn.relu(tf.constant([True]))
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.square(tf.constant([True]))
+    inputs = {"m": {"value": [True, False, True], "dtype": "bool"}}
+    cost = "(relu(m) + square(m) + (m + m) + (m * m) + maximum(m, m)) * w"
+    out = _run(cost, {"w": [0.5, 1.0, 2.0]}, inputs)
+    np.testing.assert_array_equal(out.value, [2.5, 0.0, 10.0])
+    np.testing.assert_array_equal(out.grad["w"], [5.0, 0.0, 5.0])
+
+
 # ---- what the backend declares it cannot express ----------------------------------------
 
 UNSUPPORTED = [

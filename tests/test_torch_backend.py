@@ -220,6 +220,46 @@ def test_gathers_masks_and_negative_indices():
     np.testing.assert_array_equal(masked.detach().numpy(), B3[None, -1, mask])
 
 
+# NumPy counts an integer among lists as an advanced entry, and any entry between two of
+# them (a zero-width `...` too) makes them apart: their axes go first. torch selects the
+# integer first and judges adjacency among its tensors alone.
+TORCH_OWN_INDEXING = [
+    # (shape, index, NumPy's shape, torch's own shape)
+    ((5, 6, 4), (3, slice(2, None), [1, 3]), (2, 4), (4, 2)),
+    ((3, 3, 2), (2, slice(None), [0, 1, 1]), (3, 3), (3, 3)),  # torch's is the transpose
+    ((3, 4, 5), (slice(None), [0, 1], Ellipsis, [1, 0]), (2, 3), (3, 2)),
+]
+
+
+@pytest.mark.parametrize(("shape", "index", "numpy_shape", "torch_shape"), TORCH_OWN_INDEXING)
+def test_an_integer_or_an_entry_between_lists_is_numpys_rule(
+    shape, index, numpy_shape, torch_shape
+):
+    x = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+    own = torch.from_numpy(x)[index]
+    assert tuple(own.shape) == torch_shape  # torch's own rule, pinned
+    assert x[index].shape == numpy_shape
+    if numpy_shape == torch_shape:
+        assert not np.array_equal(own.numpy(), x[index])
+    entries = tuple(tuple(e) if isinstance(e, list) else e for e in index)
+    got = tb.FORWARD["getitem"](torch.from_numpy(x), index=entries)
+    np.testing.assert_array_equal(got.numpy(), x[index])
+
+
+def test_bool_operands_are_promoted_as_numpy_does():
+    """torch refuses `m - w` and relu(m) for a bool m; NumPy promotes m to w's dtype (and
+    to int64 in relu(m), which is maximum(m, 0))."""
+    with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool"):
+        torch.tensor([True, False]) - torch.tensor([0.5, 0.5])
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        torch.relu(torch.tensor([True]))
+    inputs = {"m": {"value": [True, False], "dtype": "bool"}}
+    case = make_case("sum((m - w) * relu(m) + abs(m) * w ** m)", {"w": [0.5, 2.0]}, inputs)
+    got, want = backends.run("torch", case), backends.run("numpy", case)
+    assert got.value == want.value == pytest.approx(0.5 + 0.5)
+    np.testing.assert_allclose(got.grad["w"], want.grad["w"], rtol=1e-12)
+
+
 # ---- reduce and the training loop -----------------------------------------------------------
 
 

@@ -65,6 +65,7 @@ import optax
 
 from .. import ir, optim
 from . import xla_flags
+from .np_rules import is_operand
 
 xla_flags.apply()  # XLA's rewrites across ops off: jitted must equal eager (see the module)
 
@@ -156,6 +157,27 @@ FORWARD: dict[str, Callable[..., Any]] = {
     "stack": partial(_variadic, jnp.stack),
     "getitem": _getitem,
 }
+
+
+def _in_case_dtype(op: str, fn: Callable[..., Any], dtype: Any, *args: Any, **attrs: Any) -> Any:
+    """An op whose inputs hold no float computes in the case dtype where its result is a
+    float, as the numpy engine does (`np_rules.apply`): JAX takes int32 to float32 even
+    under x64, and jax.nn.sigmoid refuses integers outright."""
+    arrays = [a for a in args if isinstance(a, jax.Array | np.ndarray)]
+    if not arrays or any(jnp.issubdtype(a.dtype, jnp.inexact) for a in arrays):
+        return fn(*args, **attrs)
+    try:
+        out = fn(*args, **attrs)
+    except TypeError:
+        out = None
+    if out is not None and (not jnp.issubdtype(out.dtype, jnp.inexact) or out.dtype == dtype):
+        return out
+    cast = [
+        a.astype(dtype) if isinstance(a, jax.Array | np.ndarray) and is_operand(op, i) else a
+        for i, a in enumerate(args)
+    ]
+    return fn(*cast, **attrs)
+
 
 REDUCE: dict[str, Callable[[Any], Any]] = {
     "sum": jnp.sum,
@@ -263,6 +285,8 @@ class JaxSession:
             spec = case.optimizer
             self.optimizer = OPTIMIZERS[spec.name](hyperparameters(spec)) if spec else None
             self.opt_state = self.optimizer.init(self._wrt()) if self.optimizer else None
+        dtype = jnp.dtype(case.dtype)
+        self.table = {op: partial(_in_case_dtype, op, fn, dtype) for op, fn in FORWARD.items()}
         self._eager = jax.value_and_grad(self._loss, has_aux=True)
         self._compiled = jax.jit(self._eager) if compile else None
 
@@ -274,7 +298,7 @@ class JaxSession:
 
     def _loss(self, wrt: dict[str, jax.Array]) -> tuple[Any, Any]:
         env = {**self.inputs, **self._fixed, **wrt}
-        value = ir.evaluate(self.case.program, env, FORWARD)
+        value = ir.evaluate(self.case.program, env, self.table)
         return REDUCE[self.case.reduce](value), value
 
     def _value_and_grad(self, wrt: dict[str, jax.Array]) -> Any:

@@ -23,7 +23,7 @@ import numpy as np
 from . import np_rules_linalg as lin
 from .np_rules_linalg import fit, is_diff, promote, unbroadcast
 
-__all__ = ["FORWARD", "SELECTIVE", "VJP", "apply", "unbroadcast"]
+__all__ = ["FORWARD", "SELECTIVE", "VJP", "apply", "is_operand", "unbroadcast"]
 
 BOTH = (True, True)
 
@@ -237,15 +237,20 @@ def apply(op: str, args: tuple[Any, ...] | list[Any], attrs: Any, dtype: np.dtyp
     ans = FORWARD[op](*args, **attrs)
     if ans.dtype.kind != "f" or ans.dtype == dtype or any(map(is_diff, args)):
         return ans
-    operands = _OPERANDS.get(op)
     cast = [
-        x.astype(dtype) if isinstance(x, np.ndarray) and (operands is None or i in operands) else x
+        x.astype(dtype) if isinstance(x, np.ndarray) and is_operand(op, i) else x
         for i, x in enumerate(args)
     ]
-    return FORWARD[op](*cast, **attrs)
+    ans = FORWARD[op](*cast, **attrs)
+    return ans if ans.dtype == dtype else ans.astype(dtype)  # literals alone: exp(1.5)
 
 
-# inputs that are not operands of the arithmetic: a condition, an index
+def is_operand(op: str, i: int) -> bool:
+    """Whether input i of `op` takes part in its arithmetic (not a condition or an index)."""
+    positions = _OPERANDS.get(op)
+    return positions is None or i in positions
+
+
 _OPERANDS = {"where": (1, 2), "getitem": (0,)}
 
 

@@ -7,7 +7,10 @@ constants of their own dtype. TensorFlow refuses mixed dtypes where NumPy promot
 operands go through `_promote`, which mirrors the numpy engine's: an integer or bool
 tensor meeting a floating one takes its dtype; a Python literal is weak and takes the
 tensors' dtype; where integers or literals alone give floats (`n / 2`, `mean(n)`), the
-result takes the case dtype, as in the engine's driver (`_in_case_dtype`).
+result takes the case dtype, as in the engine's driver (`_in_case_dtype`). TensorFlow's
+arithmetic also refuses bools where NumPy computes with them (`m + m` is `m | m`,
+`square(m)` an int8, relu(m) an int64): those run in int32 and are cast to NumPy's dtype
+(`_on_bools`, `_relu`). Indexing is `tf_index.py`'s.
 Under `reduce: native` the tape is asked for the gradient of the non-scalar cost, which
 TensorFlow sums.
 
@@ -82,6 +85,8 @@ with _quiet_import():
     # oneDNN prints its notice when the first kernel runs, not at import: run one here
     tf.linalg.matmul(tf.ones((2, 2)), tf.ones((2, 2)))
 
+    from .tf_index import getitem  # it imports TensorFlow: inside the quiet import too
+
 FRAMEWORK = "tensorflow"
 
 
@@ -145,8 +150,36 @@ def _arith(fn: Any, *xs: Any) -> tf.Tensor:
     return fn(*_promote(*xs))
 
 
+def _real(fn: Any, *xs: Any) -> tf.Tensor:
+    """A function whose NumPy result is floating (`/`, arctan2) on integers or bools alone:
+    in float64, as `_floating` (TensorFlow's atan2 refuses integers, truediv bools)."""
+    xs = _promote(*xs)
+    return fn(*(xs if xs[0].dtype.is_floating else [tf.cast(x, tf.float64) for x in xs]))
+
+
 def _math(fn: Any, x: Any) -> tf.Tensor:
     return fn(_floating(x))
+
+
+def _relu(x: Any) -> tf.Tensor:
+    """NumPy's maximum(x, 0): a bool becomes an int64 (tf.nn.relu refuses a bool)."""
+    return tf.nn.relu(_promote(x, 0)[0])
+
+
+def _on_bools(fn: Any, result: tf.DType = tf.bool) -> Any:
+    """`fn` where every operand is bool, which TensorFlow's arithmetic refuses: in int32, the
+    result in NumPy's dtype for bools (bool for `m + m`, which is `m | m`, for comparisons,
+    abs, max, clip and matmul; int8 for `m ** m` and square(m))."""
+
+    def on_bools(*xs: Any, **attrs: Any) -> tf.Tensor:
+        tensors = [x for x in xs if tf.is_tensor(x)]
+        literals = [x for x in xs if not tf.is_tensor(x) and x is not None]
+        if any(x.dtype != tf.bool for x in tensors) or any(type(x) is not bool for x in literals):
+            return fn(*xs, **attrs)
+        ints = [tf.cast(x, tf.int32) if tf.is_tensor(x) else x if x is None else int(x) for x in xs]
+        return tf.cast(fn(*ints, **attrs), result)
+
+    return on_bools
 
 
 def _where(condition, x, y):
@@ -299,110 +332,24 @@ def _stack(*arrays, axis=0):
 
 
 def _getitem(x, *arrays, index):
-    """NumPy's indexing. Basic entries go to TensorFlow's own slicing; an integer list or
-    array is a tf.gather, a mask a tf.boolean_mask, several advanced entries a gather_nd."""
-    x = _tensor(x)
-    entries = [_index_entry(e, arrays) for e in index]
-    if not any(tf.is_tensor(e) for e in entries):
-        return x[tuple(entries)]
-    # with an array among them, integers are advanced entries too (0-d arrays)
-    picked = [i for i, e in enumerate(entries) if tf.is_tensor(e) or isinstance(e, int)]
-    adjacent = picked == list(range(picked[0], picked[0] + len(picked)))
-    basic, picks = _split_index(entries, x.shape.rank)
-    y = x[tuple(basic)]
-    if len(picks) == 1:
-        axis, e = picks[0]
-        if e.dtype == tf.bool:
-            return tf.boolean_mask(y, e, axis=axis)
-        return tf.gather(y, _wrap(e, y.shape[axis]), axis=axis)
-    return _gather_nd(y, picks, adjacent)
-
-
-def _index_entry(entry: Any, arrays: tuple[Any, ...]) -> Any:
-    if isinstance(entry, ir.ArrayRef):
-        return _tensor(arrays[entry.input - 1])
-    if isinstance(entry, tuple):
-        return tf.constant(entry, tf.bool if type(entry[0]) is bool else tf.int64)
-    return entry
-
-
-def _split_index(entries: list[Any], ndim: int) -> tuple[list[Any], list[tuple[int, Any]]]:
-    """Full slices in place of the advanced entries, and each advanced entry with the axis
-    of the sliced array it indexes (a k-D mask spans k axes)."""
-    width = [e.shape.rank if tf.is_tensor(e) and e.dtype == tf.bool else 1 for e in entries]
-    used = sum(w for e, w in zip(entries, width, strict=True) if e is not None and e is not ...)
-    basic: list[Any] = []
-    picks: list[tuple[int, Any]] = []
-    for e, w in zip(entries, width, strict=True):
-        if e is Ellipsis:
-            basic += [slice(None)] * (ndim - used)
-        elif e is None or isinstance(e, slice):
-            basic.append(e)
-        else:
-            picks.append((len(basic), e))
-            basic += [slice(None)] * w
-    return basic, picks
-
-
-def _wrap(index: Any, size: int) -> tf.Tensor:
-    """Negative indices count from the end, as in NumPy; tf.gather refuses them."""
-    index = tf.cast(_tensor(index), tf.int64)
-    return tf.where(index < 0, index + size, index)
-
-
-def _check_mask(mask: tf.Tensor, dims: Any, axis: int) -> None:
-    """gather_nd would take a short mask's indices without complaint; NumPy refuses it."""
-    if list(mask.shape) != list(dims):
-        raise IndexError(
-            f"boolean index of shape {list(mask.shape)} does not match the indexed array's "
-            f"shape {list(dims)} at axis {axis}"
-        )
-
-
-def _gather_nd(y: tf.Tensor, picks: list[tuple[int, Any]], adjacent: bool) -> tf.Tensor:
-    """Several advanced entries: their indices broadcast together and pick from the indexed
-    axes moved to the front; NumPy then puts the result's axes where the entries were if
-    they were adjacent, else first."""
-    axes, columns = [], []
-    for axis, e in picks:
-        if tf.is_tensor(e) and e.dtype == tf.bool:
-            _check_mask(e, y.shape[axis : axis + e.shape.rank], axis)
-            found = tf.where(e)  # the mask's nonzero indices, one column per axis
-            axes += range(axis, axis + e.shape.rank)
-            columns += [found[:, j] for j in range(e.shape.rank)]
-        else:
-            axes.append(axis)
-            columns.append(_wrap(e, y.shape[axis]))
-    shape = _common_shape(*columns)
-    index = tf.stack([tf.broadcast_to(c, shape) for c in columns], axis=-1)
-    rest = [d for d in range(y.shape.rank) if d not in axes]
-    moved = tf.transpose(y, axes + rest)
-    if moved.shape.num_elements() == 0:  # gather_nd refuses an empty source, NumPy does not
-        out = tf.reshape(moved, [*index.shape[:-1], *moved.shape[len(axes) :]])
-    else:
-        out = tf.gather_nd(moved, index)
-    if not adjacent or axes[0] == 0:
-        return out
-    lead, rank = len(index.shape) - 1, out.shape.rank
-    order = [*range(lead, lead + axes[0]), *range(lead), *range(lead + axes[0], rank)]
-    return tf.transpose(out, order)
+    return getitem(_tensor(x), *map(_tensor, arrays), index=index)
 
 
 # ---- the table ---------------------------------------------------------------------------
 
 FORWARD: dict[str, Any] = {
-    "add": partial(_arith, tf.add),
-    "subtract": partial(_arith, tf.subtract),
-    "multiply": partial(_arith, tf.multiply),
-    "divide": partial(_arith, tf.math.truediv),
-    "power": partial(_arith, tf.pow),  # the `**` operator
-    "arctan2": partial(_arith, tf.math.atan2),
-    "maximum": partial(_arith, tf.maximum),
-    "minimum": partial(_arith, tf.minimum),
-    "less": partial(_arith, tf.less),
-    "less_equal": partial(_arith, tf.less_equal),
-    "greater": partial(_arith, tf.greater),
-    "greater_equal": partial(_arith, tf.greater_equal),
+    "add": _on_bools(partial(_arith, tf.add)),
+    "subtract": _on_bools(partial(_arith, tf.subtract)),
+    "multiply": _on_bools(partial(_arith, tf.multiply)),
+    "divide": partial(_real, tf.math.truediv),
+    "power": _on_bools(partial(_arith, tf.pow), tf.int8),  # the `**` operator
+    "arctan2": partial(_real, tf.math.atan2),
+    "maximum": _on_bools(partial(_arith, tf.maximum)),
+    "minimum": _on_bools(partial(_arith, tf.minimum)),
+    "less": _on_bools(partial(_arith, tf.less)),
+    "less_equal": _on_bools(partial(_arith, tf.less_equal)),
+    "greater": _on_bools(partial(_arith, tf.greater)),
+    "greater_equal": _on_bools(partial(_arith, tf.greater_equal)),
     "equal": partial(_arith, tf.equal),
     "not_equal": partial(_arith, tf.not_equal),
     "negative": partial(_arith, tf.negative),
@@ -411,8 +358,8 @@ FORWARD: dict[str, Any] = {
     "log1p": partial(_math, tf.math.log1p),
     "expm1": partial(_math, tf.math.expm1),
     "sqrt": partial(_math, tf.sqrt),
-    "square": partial(_arith, tf.square),
-    "abs": partial(_arith, tf.abs),
+    "square": _on_bools(partial(_arith, tf.square), tf.int8),
+    "abs": _on_bools(partial(_arith, tf.abs)),
     "sign": partial(_arith, tf.sign),
     "sin": partial(_math, tf.sin),
     "cos": partial(_math, tf.cos),
@@ -424,15 +371,15 @@ FORWARD: dict[str, Any] = {
     "cosh": partial(_math, tf.cosh),
     "tanh": partial(_math, tf.tanh),
     "sigmoid": partial(_math, tf.sigmoid),
-    "relu": partial(_arith, tf.nn.relu),
+    "relu": _relu,
     "softplus": partial(_math, tf.nn.softplus),
     "where": _where,
-    "clip": _clip,
+    "clip": _on_bools(_clip),
     "sum": partial(_reduce, tf.reduce_sum, _numeric),
     "mean": partial(_reduce, tf.reduce_mean, _floating),
     "prod": partial(_reduce, tf.reduce_prod, _numeric),
-    "max": partial(_reduce, tf.reduce_max, _tensor),
-    "min": partial(_reduce, tf.reduce_min, _tensor),
+    "max": _on_bools(partial(_reduce, tf.reduce_max, _tensor)),
+    "min": _on_bools(partial(_reduce, tf.reduce_min, _tensor)),
     "argmax": partial(_arg, tf.math.argmax),
     "argmin": partial(_arg, tf.math.argmin),
     "logsumexp": partial(_reduce, tf.reduce_logsumexp, _floating),
@@ -440,9 +387,9 @@ FORWARD: dict[str, Any] = {
     "softmax": partial(_softmax, tf.nn.softmax),
     "log_softmax": partial(_softmax, tf.nn.log_softmax),
     "cumsum": _cumsum,
-    "matmul": _matmul,
-    "dot": _dot,
-    "outer": _outer,
+    "matmul": _on_bools(_matmul),
+    "dot": _on_bools(_dot),
+    "outer": _on_bools(_outer),
     "transpose": _transpose,
     "reshape": _reshape,
     "expand_dims": _expand_dims,

@@ -4,7 +4,11 @@
 the contract's table names (`torch.amax`, `torch.clamp`, `torch.linalg.norm`...), so kinks
 and ties follow torch's own rules. The Python literals written in an expression reach
 torch untouched (`x ** 2` is `tensor ** 2`, an int); a literal becomes a tensor only where
-a torch function takes no number. No derivative is written here: the differentiated params
+a torch function takes no number (a bool literal meeting a number becomes a Python int, as
+NumPy promotes it). torch refuses bools where NumPy computes with them (`m - w`, relu(m),
+abs(m), `m ** m`, argmax(m)): a bool meeting a number takes the promoted dtype first, and
+bools alone run in int64, cast to NumPy's dtype (`_arith`, `_on_bools`). Indexing is
+`torch_index.py`'s. No derivative is written here: the differentiated params
 are leaf tensors with `requires_grad`, and `.backward()` on the reduced cost fills their
 `.grad`. The optimizer is torch.optim's own class, every hyperparameter of the contract's
 table passed explicitly.
@@ -24,7 +28,8 @@ import torch
 import torch.nn.functional as F
 
 from .. import optim
-from ..ir import ArrayRef, evaluate
+from ..ir import evaluate
+from .torch_index import getitem
 
 if TYPE_CHECKING:
     from ..case import Case
@@ -117,6 +122,58 @@ def _over_axes(fn: Callable[..., torch.Tensor], x: Any, axis: Any = -1) -> torch
 # ---- elementwise ------------------------------------------------------------------------
 
 
+def _is_bool(x: Any) -> bool:
+    return isinstance(x, torch.Tensor) and x.dtype == torch.bool
+
+
+def _arith(fn: Callable[..., Any], x1: Any, x2: Any) -> Any:
+    """An operator in NumPy's promotion: a bool meeting a number takes the promoted dtype
+    first (torch refuses a bool in `-`, and in the derivative of `**`)."""
+    if not (isinstance(x1, torch.Tensor) or isinstance(x2, torch.Tensor)):
+        return fn(x1, x2)
+    dtype = torch.result_type(x1, x2)
+    if dtype == torch.bool:
+        return fn(x1, x2)
+    return fn(_unbool(x1, dtype), _unbool(x2, dtype))
+
+
+def _unbool(x: Any, dtype: torch.dtype) -> Any:
+    """A bool operand as the number NumPy promotes it to (a literal: a Python int)."""
+    if _is_bool(x):
+        return x.to(dtype)
+    return int(x) if type(x) is bool else x
+
+
+def _on_bools(fn: Callable[..., torch.Tensor], result: torch.dtype = torch.bool) -> Callable:
+    """`fn` where every operand is bool, which some torch kernels refuse: in int64, the
+    result in NumPy's dtype for bools (bool for abs, clip, matmul and dot; int8 for `**`)."""
+
+    def on_bools(*xs: Any, **attrs: Any) -> torch.Tensor:
+        tensors = [x for x in xs if isinstance(x, torch.Tensor)]
+        literals = [x for x in xs if not isinstance(x, torch.Tensor) and x is not None]
+        if (
+            not tensors
+            or not all(map(_is_bool, tensors))
+            or any(type(x) is not bool for x in literals)
+        ):
+            return fn(*xs, **attrs)
+        ints = [x.long() if isinstance(x, torch.Tensor) else x for x in xs]
+        return fn(*ints, **attrs).to(result)
+
+    return on_bools
+
+
+def _relu(x: Any) -> torch.Tensor:
+    """NumPy's maximum(x, 0): a bool becomes an int64 (torch's relu refuses a bool)."""
+    x = _t(x)
+    return torch.relu(x.long() if x.dtype == torch.bool else x)
+
+
+def _arg(fn: Callable[..., torch.Tensor], a: Any, axis: Any = None, keepdims: bool = False):
+    a = _t(a)
+    return fn(a.to(torch.uint8) if a.dtype == torch.bool else a, axis, keepdims)
+
+
 def _compare(fn: Callable[..., torch.Tensor], x1: Any, x2: Any) -> torch.Tensor:
     return fn(_t(x1), x2)
 
@@ -205,52 +262,18 @@ def _stack(*arrays: Any, axis: int = 0) -> torch.Tensor:
     return torch.stack(_common(*arrays), dim=axis)
 
 
-def _index_entry(entry: Any, arrays: tuple[Any, ...]) -> Any:
-    """An index entry as torch takes it: lists and integer arrays as long tensors."""
-    if isinstance(entry, ArrayRef):
-        index = _t(arrays[entry.input - 1])
-        return index if index.dtype == torch.bool else index.long()
-    if isinstance(entry, tuple):
-        return torch.tensor(entry, dtype=torch.bool if type(entry[0]) is bool else torch.long)
-    return entry
-
-
-def _width(entry: Any) -> int:
-    """How many axes of the indexed array an entry consumes (Ellipsis aside)."""
-    if entry is None:
-        return 0
-    if isinstance(entry, torch.Tensor) and entry.dtype == torch.bool:
-        return entry.ndim
-    return 1
-
-
 def _getitem(x: Any, *arrays: Any, index: tuple[Any, ...]) -> torch.Tensor:
-    """NumPy indexing. torch takes no negative slice step: such a slice becomes a flip of
-    its axis and the same elements taken forwards (the contract's own spelling)."""
-    x = _t(x)
-    entries = [_index_entry(e, arrays) for e in index]
-    rest = x.ndim - sum(_width(e) for e in entries if e is not Ellipsis)
-    flips, axis = [], 0
-    for i, entry in enumerate(entries):
-        if isinstance(entry, slice) and entry.step is not None and entry.step < 0:
-            n = x.shape[axis]
-            start, stop, step = entry.indices(n)
-            entries[i] = slice(n - 1 - start, n - 1 - stop, -step)
-            flips.append(axis)
-        axis += rest if entry is Ellipsis else _width(entry)
-    if flips:
-        x = torch.flip(x, flips)
-    return x[tuple(entries)]
+    return getitem(_t(x), *arrays, index=index)
 
 
 # ---- the table --------------------------------------------------------------------------
 
 FORWARD: dict[str, Callable[..., torch.Tensor]] = {
-    "add": operator.add,
-    "subtract": operator.sub,
-    "multiply": operator.mul,
-    "divide": operator.truediv,
-    "power": operator.pow,
+    "add": partial(_arith, operator.add),
+    "subtract": partial(_arith, operator.sub),
+    "multiply": partial(_arith, operator.mul),
+    "divide": partial(_arith, operator.truediv),
+    "power": _on_bools(partial(_arith, operator.pow), torch.int8),
     "arctan2": partial(_binary, torch.atan2),
     "maximum": partial(_binary, torch.maximum),
     "minimum": partial(_binary, torch.minimum),
@@ -267,7 +290,7 @@ FORWARD: dict[str, Callable[..., torch.Tensor]] = {
     "expm1": partial(_unary, torch.expm1),
     "sqrt": partial(_unary, torch.sqrt),
     "square": partial(_unary, torch.square),
-    "abs": partial(_unary, torch.abs),
+    "abs": _on_bools(partial(_unary, torch.abs)),
     "sign": partial(_unary, torch.sign),
     "sin": partial(_unary, torch.sin),
     "cos": partial(_unary, torch.cos),
@@ -279,17 +302,17 @@ FORWARD: dict[str, Callable[..., torch.Tensor]] = {
     "cosh": partial(_unary, torch.cosh),
     "tanh": partial(_unary, torch.tanh),
     "sigmoid": partial(_unary, torch.sigmoid),
-    "relu": partial(_unary, torch.relu),
+    "relu": _relu,
     "softplus": lambda x: F.softplus(_floating(x)),
     "where": _where,
-    "clip": _clip,
+    "clip": _on_bools(_clip),
     "sum": partial(_reduction, lambda a, d, k: torch.sum(a, d, keepdim=k)),
     "mean": partial(_reduction, lambda a, d, k: torch.mean(_floating(a), d, keepdim=k)),
     "prod": partial(_reduction, _prod),
     "max": partial(_reduction, lambda a, d, k: torch.amax(a, d, keepdim=k)),
     "min": partial(_reduction, lambda a, d, k: torch.amin(a, d, keepdim=k)),
-    "argmax": lambda a, axis=None, keepdims=False: torch.argmax(_t(a), axis, keepdims),
-    "argmin": lambda a, axis=None, keepdims=False: torch.argmin(_t(a), axis, keepdims),
+    "argmax": partial(_arg, torch.argmax),
+    "argmin": partial(_arg, torch.argmin),
     "logsumexp": partial(_reduction, lambda a, d, k: torch.logsumexp(_floating(a), d, k)),
     "norm": lambda x, ord=None, axis=None, keepdims=False: torch.linalg.norm(
         _floating(x), ord, axis, keepdims
@@ -297,8 +320,8 @@ FORWARD: dict[str, Callable[..., torch.Tensor]] = {
     "softmax": partial(_over_axes, torch.softmax),
     "log_softmax": partial(_over_axes, torch.log_softmax),
     "cumsum": _cumsum,
-    "matmul": partial(_binary, torch.matmul),
-    "dot": _dot,
+    "matmul": _on_bools(partial(_binary, torch.matmul)),
+    "dot": _on_bools(_dot),
     "outer": _outer,
     "transpose": _transpose,
     "reshape": lambda a, shape: _t(a).reshape(shape),

@@ -96,11 +96,18 @@ def _in_case_dtype(expr: Expr, target: Any, site: Site) -> Expr:
     return expr
 
 
-def _operator(symbol: str, prec: int) -> Template:
+def _real_target(args: list[Arg], real: bool) -> Any:
+    """`_target`; for a function whose NumPy result is floating (`/`, arctan2), float64
+    where no float is among the arguments (the backend's `_real`)."""
+    target = _target(args)
+    return np.dtype("float64") if real and target.kind != "f" else target
+
+
+def _operator(symbol: str, prec: int, real: bool = False) -> Template:
     operator = binary(symbol, prec)
 
     def template(site: Site, args: list[Arg]) -> Expr:
-        target = _target(args)
+        target = _real_target(args, real)
         exprs = _promoted(args, target)
         new = [Arg(e, a.value, a.literal) for e, a in zip(exprs, args, strict=True)]
         return _in_case_dtype(operator(site, new), target, site)
@@ -108,13 +115,36 @@ def _operator(symbol: str, prec: int) -> Template:
     return template
 
 
-def _function(fn: str) -> Template:
+def _function(fn: str, real: bool = False) -> Template:
     def template(site: Site, args: list[Arg]) -> Expr:
-        target = _target(args)
+        target = _real_target(args, real)
         expr = call(fn, *(e.text for e in _promoted(args, target)))
         return _in_case_dtype(expr, target, site)
 
     return template
+
+
+def _on_bools(template: Template) -> Template:
+    """Where every operand is bool, which TensorFlow's arithmetic refuses: in int32, the
+    result cast to NumPy's dtype (the backend's `_on_bools`)."""
+
+    def on_bools(site: Site, args: list[Arg]) -> Expr:
+        arrays = [a for a in args if not a.literal]
+        given = [a for a in args if a.literal and a.value is not None]
+        if any(a.kind != "b" for a in arrays) or any(type(a.value) is not bool for a in given):
+            return template(site, args)
+        ints = [
+            a
+            if a.literal and a.value is None
+            else Arg(Expr(str(int(a.value))), int(a.value), True)
+            if a.literal
+            else Arg(cast(a, "int32"), np.asarray(a.value).astype(np.int32), False)
+            for a in args
+        ]
+        inner = template(Site(site.eqn, site.out.astype(np.int32), site.dtype), ints)
+        return call("tf.cast", inner.text, f"tf.{site.out.dtype}")
+
+    return on_bools
 
 
 def _same(args: list[Arg], site: Site) -> list[Expr]:
@@ -326,18 +356,18 @@ def _joined(fn: str) -> Template:
 
 
 TEMPLATES: dict[str, Template] = {
-    "add": _operator("+", SUM),
-    "subtract": _operator("-", SUM),
-    "multiply": _operator("*", TERM),
-    "divide": _operator("/", TERM),
-    "power": _operator("**", POWER),
-    "arctan2": _function("tf.math.atan2"),
-    "maximum": _function("tf.maximum"),
-    "minimum": _function("tf.minimum"),
-    "less": _operator("<", COMPARE),
-    "less_equal": _operator("<=", COMPARE),
-    "greater": _operator(">", COMPARE),
-    "greater_equal": _operator(">=", COMPARE),
+    "add": _on_bools(_operator("+", SUM)),
+    "subtract": _on_bools(_operator("-", SUM)),
+    "multiply": _on_bools(_operator("*", TERM)),
+    "divide": _operator("/", TERM, real=True),
+    "power": _on_bools(_operator("**", POWER)),
+    "arctan2": _function("tf.math.atan2", real=True),
+    "maximum": _on_bools(_function("tf.maximum")),
+    "minimum": _on_bools(_function("tf.minimum")),
+    "less": _on_bools(_operator("<", COMPARE)),
+    "less_equal": _on_bools(_operator("<=", COMPARE)),
+    "greater": _on_bools(_operator(">", COMPARE)),
+    "greater_equal": _on_bools(_operator(">=", COMPARE)),
     "equal": _function("tf.equal"),  # `==` on tensors is not elementwise in every version
     "not_equal": _function("tf.not_equal"),
     "negative": lambda site, args: Expr(f"-{wrap(args[0].expr, 14)}", 14),
@@ -346,8 +376,8 @@ TEMPLATES: dict[str, Template] = {
     "log1p": _math("tf.math.log1p"),
     "expm1": _math("tf.math.expm1"),
     "sqrt": _math("tf.sqrt"),
-    "square": _math("tf.square"),
-    "abs": _math("tf.abs"),
+    "square": _on_bools(_math("tf.square")),
+    "abs": _on_bools(_math("tf.abs")),
     "sign": _math("tf.sign"),
     "sin": _math("tf.sin"),
     "cos": _math("tf.cos"),
@@ -362,12 +392,12 @@ TEMPLATES: dict[str, Template] = {
     "relu": _math("tf.nn.relu"),
     "softplus": _math("tf.nn.softplus"),
     "where": _where,
-    "clip": _clip,
+    "clip": _on_bools(_clip),
     "sum": _reduce("tf.reduce_sum", "numeric"),
     "mean": _reduce("tf.reduce_mean", "floating"),
     "prod": _reduce("tf.reduce_prod", "numeric"),
-    "max": _reduce("tf.reduce_max"),
-    "min": _reduce("tf.reduce_min"),
+    "max": _on_bools(_reduce("tf.reduce_max")),
+    "min": _on_bools(_reduce("tf.reduce_min")),
     "argmax": _arg("tf.math.argmax"),
     "argmin": _arg("tf.math.argmin"),
     "logsumexp": _reduce("tf.reduce_logsumexp", "floating"),
@@ -375,9 +405,9 @@ TEMPLATES: dict[str, Template] = {
     "softmax": _softmax("tf.nn.softmax"),
     "log_softmax": _softmax("tf.nn.log_softmax"),
     "cumsum": _cumsum,
-    "matmul": _matmul,
-    "dot": _dot,
-    "outer": _outer,
+    "matmul": _on_bools(_matmul),
+    "dot": _on_bools(_dot),
+    "outer": _on_bools(_outer),
     "transpose": _transpose,
     "reshape": _reshape,
     "expand_dims": _expand_dims,

@@ -1,127 +1,104 @@
-"""Indexing in the tensorflow repro script, as the tensorflow backend does it: basic entries
-by TensorFlow's own slicing; one integer list or array by `tf.gather` (negative indices
-wrapped: tf.gather refuses them), one mask by `tf.boolean_mask`, several advanced entries
-by `tf.gather_nd` on the indexed axes moved to the front."""
+"""Indexing in the tensorflow repro script: the tensorflow backend's plan
+(`backends/index_plan.py`), printed. The basic entries by TensorFlow's own slicing; one
+advanced entry by `tf.gather` (negative indices wrapped: tf.gather refuses them) or
+`tf.boolean_mask`; several by `tf.gather_nd` on the picked axes moved to the front, the
+result's broadcast axes then moved where NumPy puts them."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
+from ..backends.index_plan import FULL, IndexPlan, Operand, Pick, plan
 from ..ir import ArrayRef
 from .expr import ATOM, Arg, Expr, Site, call, py, slice_text, wrap
 
 
-def _basic(entry: Any) -> str:
+def getitem(site: Site, args: list[Arg]) -> Expr:
+    x = args[0]
+    p = plan(site.attrs["index"], x.shape, [Operand(a.kind, a.shape) for a in args[1:]])
+    if p.basic is None and not p.picks:
+        return Expr(f"{wrap(x.expr, ATOM)}[()]")
+    y = x.expr
+    if p.basic is not None:
+        y = Expr(f"{wrap(x.expr, ATOM)}[{', '.join(_basic(e, args) for e in p.basic)}]")
+    if not p.picks:
+        return y
+    if len(p.picks) == 1 and math.prod(p.sliced):  # as the backend: not on an empty y
+        (pick,) = p.picks
+        keyword = {"axis": pick.axis} if pick.axis else {}
+        if pick.mask:
+            return call("tf.boolean_mask", y.text, _mask(pick, args), **keyword)
+        column = _column(pick, args, p.sliced[pick.axis], int64=False)
+        return call("tf.gather", y.text, column, **keyword)
+    return _gather_nd(y, p, args)
+
+
+def _basic(entry: Any, args: list[Arg]) -> str:
+    if isinstance(entry, ArrayRef):  # a 0-d integer array, as an integer: int64, as all
+        return _int64(args[entry.input])  # the tensors among TensorFlow's slice bounds
     if entry is None:
         return "None"
     if entry is Ellipsis:
         return "..."
-    return slice_text(entry) if isinstance(entry, slice) else str(entry)
+    return ":" if entry == FULL else slice_text(entry) if isinstance(entry, slice) else str(entry)
 
 
-def _advanced(entry: Any, args: list[Arg]) -> Arg | None:
-    """An integer list or array, or a mask, as an Arg; None for a basic entry."""
-    if isinstance(entry, ArrayRef):
-        return args[entry.input]
+def _mask(pick: Pick, args: list[Arg]) -> str:
+    entry = pick.entry
     if isinstance(entry, tuple):
-        return Arg(Expr(py(list(entry))), np.array(entry), True)
-    return None
+        return f"tf.constant({py(list(entry))})"
+    text = args[entry.input].text
+    return f"tf.reshape({text}, [1])" if pick.ndim == 0 else text  # a 0-d mask: its new axis
 
 
-def getitem(site: Site, args: list[Arg]) -> Expr:
-    """NumPy's indexing, as the backend does it: basic entries by TensorFlow's own slicing;
-    one integer list or array by tf.gather, one mask by tf.boolean_mask, several by
-    tf.gather_nd."""
-    x, index = args[0], list(site.attrs["index"])
-    picks = [_advanced(e, args) for e in index]
-    if not any(p is not None for p in picks):
-        return Expr(f"{wrap(x.expr, ATOM)}[{', '.join(map(_basic, index)) or '()'}]")
-    advanced = [i for i, e in enumerate(index) if picks[i] is not None or isinstance(e, int)]
-    adjacent = advanced == list(range(advanced[0], advanced[0] + len(advanced)))
-    basic, taken = _split(index, picks, x.ndim)
-    y = x.expr
-    if any(b != slice(None) for b in basic):
-        y = Expr(f"{wrap(x.expr, ATOM)}[{', '.join(map(_basic, basic))}]")
-    shape = _indexed_shape(x, basic)
-    if len(taken) == 1:
-        axis, pick = taken[0]
-        keyword = {"axis": axis} if axis else {}
-        if pick.kind == "b":
-            return call("tf.boolean_mask", y.text, pick.text, **keyword)
-        return call("tf.gather", y.text, _wrapped(pick, shape[axis]), **keyword)
-    return _gather_nd(y, taken, shape, adjacent)
+def _column(pick: Pick, args: list[Arg], size: int, int64: bool) -> str:
+    """An integer entry's index, negative entries counted from the end (int64: for
+    gather_nd's stacked index)."""
+    entry = pick.entry
+    if not isinstance(entry, ArrayRef):
+        values = np.asarray(entry)
+        text = py(np.where(values < 0, values + size, values).tolist())
+        return f"tf.constant({text}, tf.int64)" if int64 else text
+    text = _int64(args[entry.input])
+    return f"tf.where({text} < 0, {text} + {size}, {text})"
 
 
-def _split(index: list[Any], picks: list[Arg | None], ndim: int) -> tuple[list, list]:
-    """Full slices in place of the advanced entries (integers too, when there is an array),
-    and each advanced entry with the axis it indexes (a k-D mask spans k axes)."""
-    width = [p.ndim if p is not None and p.kind == "b" else 1 for p in picks]
-    used = sum(w for e, w in zip(index, width, strict=True) if e is not None and e is not Ellipsis)
-    basic: list[Any] = []
-    taken: list[tuple[int, Arg]] = []
-    for e, p, w in zip(index, picks, width, strict=True):
-        if e is Ellipsis:
-            basic += [slice(None)] * (ndim - used)
-        elif e is None or isinstance(e, slice):
-            basic.append(e)
-        else:
-            taken.append((len(basic), p or Arg(Expr(str(e)), np.int64(e), True)))
-            basic += [slice(None)] * w
-    return basic, taken
+def _int64(arg: Arg) -> str:
+    return arg.text if arg.dtype.name == "int64" else call("tf.cast", arg.text, "tf.int64").text
 
 
-def _indexed_shape(x: Arg, basic: list[Any]) -> tuple[int, ...]:
-    """The shape of `x[basic]`, from NumPy."""
-    return np.asarray(x.value)[tuple(basic)].shape
+def _columns(pick: Pick, args: list[Arg], size: int) -> list[tuple[str, tuple | None]]:
+    """The int64 index columns of one pick, each with its shape (None: a mask's count)."""
+    if not pick.mask:
+        return [(_column(pick, args, size, int64=True), pick.shape)]
+    found = call("tf.where", _mask(pick, args)).text  # the mask's indices, one column per axis
+    return [(f"{found}[:, {j}]", None) for j in range(pick.span)]
 
 
-def _wrapped(pick: Arg, size: int) -> str:
-    """Negative indices count from the end, as in NumPy; tf.gather refuses them."""
-    if pick.literal:
-        return py(np.where(pick.value < 0, pick.value + size, pick.value).tolist())
-    if (np.asarray(pick.value) < 0).any():
-        return f"tf.where({pick.text} < 0, {pick.text} + {size}, {pick.text})"
-    return pick.text
+def _broadcast(columns: list[tuple[str, tuple | None]]) -> list[str]:
+    """The columns broadcast to one shape: a literal one where every shape is known."""
+    shapes = [s for _, s in columns]
+    if all(s == shapes[0] for s in shapes) and (shapes[0] is not None or len(columns) == 1):
+        return [text for text, _ in columns]
+    if all(s is not None for s in shapes):
+        common = list(np.broadcast_shapes(*shapes))
+        return [t if list(s) == common else f"tf.broadcast_to({t}, {common})" for t, s in columns]
+    shape = f"tf.shape({columns[0][0]})"
+    for text, _ in columns[1:]:
+        shape = f"tf.broadcast_dynamic_shape({shape}, tf.shape({text}))"
+    return [f"tf.broadcast_to({text}, {shape})" for text, _ in columns]
 
 
-def _column(pick: Arg, size: int) -> list[tuple[str, tuple[int, ...]]]:
-    """The int64 index columns of one advanced entry, each with its shape."""
-    if pick.kind == "b":
-        count = int(np.count_nonzero(pick.value))
-        found = call("tf.where", pick.text).text  # the mask's indices, one column per axis
-        return [(f"{found}[:, {j}]", (count,)) for j in range(pick.ndim)]
-    text = _wrapped(pick, size)
-    if pick.literal or pick.dtype != np.int64:
-        text = (
-            call("tf.cast", text, "tf.int64").text
-            if not pick.literal
-            else f"tf.constant({text}, tf.int64)"
-        )
-    return [(text, np.shape(pick.value))]
-
-
-def _gather_nd(y: Expr, taken: list[tuple[int, Arg]], shape: tuple, adjacent: bool) -> Expr:
-    """Several advanced entries: their indices broadcast together and pick from the indexed
-    axes moved to the front; NumPy puts the result's axes where the entries were if they
-    were adjacent, else first."""
-    axes, columns = [], []
-    for axis, pick in taken:
-        cols = _column(pick, shape[axis])
-        axes += range(axis, axis + len(cols))
-        columns += cols
-    common = np.broadcast_shapes(*(s for _, s in columns))
-    stacked = [
-        text if s == common else f"tf.broadcast_to({text}, {py(list(common))})"
-        for text, s in columns
-    ]
-    index = call("tf.stack", "[" + ", ".join(stacked) + "]", axis=-1).text
-    order = axes + [d for d in range(len(shape)) if d not in axes]
-    moved = y.text if order == sorted(order) else call("tf.transpose", y.text, py(order)).text
-    out = call("tf.gather_nd", moved, index)
-    if not adjacent or axes[0] == 0:
-        return out
-    lead, rank = len(common), len(common) + len(shape) - len(axes)
-    back = [*range(lead, lead + axes[0]), *range(lead), *range(lead + axes[0], rank)]
-    return call("tf.transpose", out.text, py(back))
+def _gather_nd(y: Expr, p: IndexPlan, args: list[Arg]) -> Expr:
+    columns = [c for pick in p.picks for c in _columns(pick, args, p.sliced[pick.axis])]
+    index = call("tf.stack", "[" + ", ".join(_broadcast(columns)) + "]", axis=-1).text
+    moved = y.text if p.front is None else call("tf.transpose", y.text, py(list(p.front))).text
+    if math.prod(p.sliced) == 0:  # gather_nd refuses an empty source, NumPy does not
+        rest = [p.sliced[d] for d in (p.front or range(len(p.sliced)))][len(columns) :]
+        out = call("tf.reshape", moved, f"tf.concat([tf.shape({index})[:-1], {rest}], 0)")
+    else:
+        out = call("tf.gather_nd", moved, index)
+    return out if p.restore is None else call("tf.transpose", out.text, py(list(p.restore)))

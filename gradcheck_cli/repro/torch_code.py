@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..case import Case
 from .expr import (
     ATOM,
@@ -84,7 +86,56 @@ def _unary(fn: str) -> Template:
 
 
 def _function(fn: str) -> Template:
-    return lambda site, args: call(fn, *(tensor(a) if a.literal else a.text for a in args))
+    """A function that does not promote (the backend's `_common`): arrays in the result's
+    dtype first."""
+    return lambda site, args: call(
+        fn, *(tensor(a) if a.literal else to(a, site.out.dtype).text for a in args)
+    )
+
+
+def _arith(symbol: str, prec: int) -> Template:
+    """An operator, a bool operand meeting a number first in the result's dtype (the
+    backend's `_arith`: torch refuses a bool in `-` and in the derivative of `**`)."""
+    operator = binary(symbol, prec)
+
+    def template(site: Site, args: list[Arg]) -> Expr:
+        dtype = site.out.dtype
+        if dtype.kind == "b" or not any(a.kind == "b" for a in args):
+            return operator(site, args)
+        unbooled = [
+            (Arg(Expr(str(int(a.value))), int(a.value), True) if a.literal else _cast(a, dtype))
+            if a.kind == "b"
+            else a
+            for a in args
+        ]
+        return operator(site, unbooled)
+
+    return template
+
+
+def _cast(arg: Arg, dtype: Any) -> Arg:
+    return Arg(to(arg, dtype), np.asarray(arg.value).astype(dtype), arg.literal)
+
+
+def _on_bools(template: Template) -> Template:
+    """Where every operand is bool, which some torch kernels refuse: in int64, the result
+    in NumPy's dtype (the backend's `_on_bools`)."""
+
+    def on_bools(site: Site, args: list[Arg]) -> Expr:
+        arrays = [a for a in args if not a.literal]
+        given = [a for a in args if a.literal and a.value is not None]
+        if any(a.kind != "b" for a in arrays) or any(type(a.value) is not bool for a in given):
+            return template(site, args)
+        ints = [a if a.literal and a.value is None else _cast(a, np.dtype("int64")) for a in args]
+        inner = template(Site(site.eqn, site.out.astype("int64"), site.dtype), ints)
+        return Expr(f"{wrap(inner, ATOM)}.to(torch.{site.out.dtype})")
+
+    return on_bools
+
+
+def _relu(site: Site, args: list[Arg]) -> Expr:
+    (x,) = args
+    return call("torch.relu", to(x, "int64").text if x.kind == "b" else tensor(x))
 
 
 def _compare(symbol: str) -> Template:
@@ -107,7 +158,8 @@ def _clip(site: Site, args: list[Arg]) -> Expr:
     if not bounds:
         return a.expr
     as_tensor = any(not b.literal for b in bounds.values())  # clamp takes both alike
-    parts = [f"{k}={to(b, a.dtype).text if as_tensor else b.text}" for k, b in bounds.items()]
+    dtype = site.out.dtype
+    parts = [f"{k}={to(b, dtype).text if as_tensor else b.text}" for k, b in bounds.items()]
     return call("torch.clamp", tensor(a), *parts)
 
 
@@ -145,7 +197,10 @@ def _arg(fn: str) -> Template:
     def template(site: Site, args: list[Arg]) -> Expr:
         axis, keep = site.attrs.get("axis"), site.attrs.get("keepdims")
         kwargs = {"dim": axis} if axis is not None or keep else {}
-        return call(fn, tensor(args[0]), **kwargs, **({"keepdim": True} if keep else {}))
+        a = (
+            to(args[0], "uint8").text if args[0].kind == "b" else tensor(args[0])
+        )  # torch refuses bool
+        return call(fn, a, **kwargs, **({"keepdim": True} if keep else {}))
 
     return template
 
@@ -253,11 +308,11 @@ def _joined(fn: str) -> Template:
 
 
 TEMPLATES: dict[str, Template] = {
-    "add": binary("+", SUM),
-    "subtract": binary("-", SUM),
-    "multiply": binary("*", TERM),
-    "divide": binary("/", TERM),
-    "power": binary("**", 15),
+    "add": _arith("+", SUM),
+    "subtract": _arith("-", SUM),
+    "multiply": _arith("*", TERM),
+    "divide": _arith("/", TERM),
+    "power": _on_bools(_arith("**", 15)),
     "arctan2": _function("torch.atan2"),
     "maximum": _function("torch.maximum"),
     "minimum": _function("torch.minimum"),
@@ -274,7 +329,7 @@ TEMPLATES: dict[str, Template] = {
     "expm1": _unary("torch.expm1"),
     "sqrt": _unary("torch.sqrt"),
     "square": _unary("torch.square"),
-    "abs": _unary("torch.abs"),
+    "abs": _on_bools(_unary("torch.abs")),
     "sign": _unary("torch.sign"),
     "sin": _unary("torch.sin"),
     "cos": _unary("torch.cos"),
@@ -286,10 +341,10 @@ TEMPLATES: dict[str, Template] = {
     "cosh": _unary("torch.cosh"),
     "tanh": _unary("torch.tanh"),
     "sigmoid": _unary("torch.sigmoid"),
-    "relu": _unary("torch.relu"),
+    "relu": _relu,
     "softplus": lambda site, args: call("torch.nn.functional.softplus", floating(args[0], site)),
     "where": _where,
-    "clip": _clip,
+    "clip": _on_bools(_clip),
     "sum": _reduction("torch.sum"),
     "mean": _reduction("torch.mean", floats=True),
     "prod": _prod,
@@ -302,8 +357,8 @@ TEMPLATES: dict[str, Template] = {
     "softmax": _softmax("torch.softmax", log=False),
     "log_softmax": _softmax("torch.log_softmax", log=True),
     "cumsum": _cumsum,
-    "matmul": _matmul,
-    "dot": _dot,
+    "matmul": _on_bools(_matmul),
+    "dot": _on_bools(_dot),
     "outer": _outer,
     "transpose": _transpose,
     "reshape": _reshape,
