@@ -257,8 +257,8 @@ class FdSession:
                     for row, (i, t) in enumerate(
                         zip(which[start:stop], ts[start:stop], strict=True)
                     ):
-                        np.multiply(directions[i][k], t, out=out[row])
-                        out[row] += x
+                        np.multiply(directions[i][k], t, out=out[row, ...])  # 0-d: an array
+                        out[row, ...] += x
                     stacked[k] = out
                 return stacked
 

@@ -198,6 +198,8 @@ def _reshape(op, args, flags, attrs):
 def _squeeze(op, args, flags, attrs):
     (x,) = args
     axis = attrs.get("axis")
+    if x.ndim == 1:
+        return x  # a 0-d row: NumPy squeezes axis 0 or -1 of a 0-d array into itself
     if axis is None:
         axis = tuple(i for i, n in enumerate(x.shape[1:]) if n == 1)
     return FORWARD[op](x, axis=_shift(axis, x.ndim - 1))

@@ -105,10 +105,17 @@ def complex_step(costs: Costs, x: np.ndarray, f0: float) -> tuple[Any, Any]:
     where a rule dropped an imaginary part on the way."""
     h = _COMPLEX_STEP * np.maximum(np.abs(x), 1.0)
     f = _imaginary_kept(costs, np.arange(x.size), 1j * h)
-    if f is None or not np.all(np.isclose(f.real, f0, rtol=1e-9, atol=0, equal_nan=True)):
+    if f is None or not _real_is_cost(f, f0):
         return None, None
     grad = f.imag / h
     return grad, _complex_error(grad)
+
+
+def _real_is_cost(f: np.ndarray, f0: float) -> bool:
+    """Whether every perturbed cost's real part is the cost (else a branch cut was crossed).
+    The h^2 term leaves ~1e-40 where the cost is exactly 0, hence an atol."""
+    atol = 1e-12 * max(1.0, abs(f0)) if np.isfinite(f0) else 0.0
+    return bool(np.all(np.isclose(f.real, f0, rtol=1e-9, atol=atol, equal_nan=True)))
 
 
 def _imaginary_kept(costs: Costs, index: np.ndarray, steps: np.ndarray) -> np.ndarray | None:
@@ -152,7 +159,7 @@ def directional(
     if method == "complex":
         h = _COMPLEX_STEP * scale
         f = _imaginary_kept(costs, which, np.full(count, 1j * h))
-        if f is not None and np.all(np.isclose(f.real, f0, rtol=1e-9, atol=0, equal_nan=True)):
+        if f is not None and _real_is_cost(f, f0):
             return f.imag / h, _complex_error(f.imag / h), "complex"
     h = _CBRT_EPS * scale
     f = costs(np.tile(which, 4), np.repeat([h, -h, 2 * h, -2 * h], count)).reshape(4, -1)

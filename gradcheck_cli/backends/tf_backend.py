@@ -308,6 +308,8 @@ def _expand_dims(a, axis):
 
 
 def _squeeze(a, axis=None):
+    if axis == ():
+        return _tensor(a)  # NumPy squeezes no axis; tf.squeeze(axis=[]) would squeeze all
     return tf.squeeze(_tensor(a), axis=[axis] if isinstance(axis, int) else axis)
 
 

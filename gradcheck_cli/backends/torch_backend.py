@@ -102,6 +102,8 @@ def _reduction(fn: Callable[..., torch.Tensor], a: Any, axis=None, keepdims=Fals
 
 def _prod(a: torch.Tensor, dims: tuple[int, ...], keepdims: bool) -> torch.Tensor:
     # torch.prod takes one dim: the highest first, so the lower ones keep their place
+    if a.ndim == 0:
+        return a  # NumPy's axis 0 or -1 of a 0-d array: nothing to reduce
     for d in sorted({d % a.ndim for d in dims}, reverse=True):
         a = torch.prod(a, d, keepdim=keepdims)
     return a
@@ -248,7 +250,8 @@ def _flip(m: Any, axis: Any = None) -> torch.Tensor:
 
 def _cumsum(a: Any, axis: Any = None) -> torch.Tensor:
     a = _t(a)
-    return torch.cumsum(a.reshape(-1), 0) if axis is None else torch.cumsum(a, axis)
+    flat = axis is None or a.ndim == 0  # NumPy flattens first (a 0-d array too)
+    return torch.cumsum(a.reshape(-1), 0) if flat else torch.cumsum(a, axis)
 
 
 def _concatenate(*arrays: Any, axis: Any = 0) -> torch.Tensor:

@@ -230,7 +230,7 @@ def _softmax(fn: str, log: bool) -> Template:
 def _cumsum(site: Site, args: list[Arg]) -> Expr:
     (a,) = args
     axis = site.attrs.get("axis")
-    if axis is None:
+    if axis is None or np.ndim(a.value) == 0:  # NumPy flattens first (a 0-d array too)
         return call("torch.cumsum", f"{wrap(a.expr, ATOM)}.reshape(-1)", dim=0)
     return call("torch.cumsum", a.text, dim=axis)
 
