@@ -65,6 +65,7 @@ class Case:
     expect_backend: Mapping[str, Expect] = field(default_factory=dict)
     source: Mapping[str, Position] = field(default_factory=dict)  # key -> where it is written
     origins: Mapping[str, Position] = field(default_factory=dict)  # program/cost -> text start
+    avals: Mapping[str, Any] = field(default_factory=dict)  # variable -> shapes.Aval, once checked
 
     def tolerance_for(self, *sides: str, fd_exact: bool = False) -> Tolerance:
         """The tolerance of a comparison between `sides` (backend names or "expect"). Where

@@ -1,11 +1,15 @@
 """YAML case files read safely, with YAML 1.2 scalars and a position for every node.
 
-PyYAML's SafeLoader resolves scalars by YAML 1.1 rules, under which `1e-8` and `1E5` are
-strings and `yes` is a boolean; the contract asks for YAML 1.2, so the core schema's
-resolvers replace them here. The result is a tree of `Node`s: the plain value plus its
-position, the position of each mapping key, and, for strings, where their text starts
-(the first line of a `|` block is the line after the `|`), so an expression error points
-at its own line and column.
+The tree is built here from PyYAML's event stream, not by PyYAML's composer and
+constructors: the event parser is iterative, so nesting, aliases and sizes can be bounded
+while the document is read (a 1,000-deep nesting, a recursive alias or an alias bomb is a
+positioned problem, never a RecursionError or a hang), and scalars are resolved by the
+YAML 1.2 core schema, under which `1e-8` and `1E5` are numbers (PyYAML's YAML 1.1 rules
+read them as strings) and `yes` is a string. An explicit tag (`!!float`, `!!python/...`)
+is refused: a case is plain data. The result is a tree of `Node`s: the plain value, its
+position, the position of each mapping key and, for strings, where their text starts (the
+first line of a `|` block is the line after the `|`), so an expression error points at its
+own line and column.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 import yaml
 
 from .errors import Position, Problem
+from .limits import DEFAULT, Limits, refusal
 
 
 @dataclass
@@ -36,127 +41,230 @@ class Node:
         return self.value
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with the YAML 1.2 core schema instead of YAML 1.1's resolvers."""
-
-
-_Loader.yaml_implicit_resolvers = {}
-_CORE_SCHEMA = [
-    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
-    (
-        "tag:yaml.org,2002:float",
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-        "-+.0123456789",
-    ),
-]
-for _tag, _pattern, _first in _CORE_SCHEMA:
-    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
-
-
-def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
-    text = loader.construct_scalar(node)
-    if text.startswith(("0o", "0x")):
-        return int(text[2:], 8 if text[1] == "o" else 16)
-    return int(text)
-
-
-def _float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
-    text = loader.construct_scalar(node).lower()
-    if text.endswith(".inf"):
-        return -math.inf if text.startswith("-") else math.inf
-    return math.nan if text == ".nan" else float(text)
-
-
-def _bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool:
-    return loader.construct_scalar(node).lower() == "true"
-
-
-_Loader.add_constructor("tag:yaml.org,2002:int", _int)
-_Loader.add_constructor("tag:yaml.org,2002:float", _float)
-_Loader.add_constructor("tag:yaml.org,2002:bool", _bool)
-
-
 class DocumentError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("; ".join(str(p) for p in problems))
 
 
-def _pos(file: str, mark: yaml.Mark) -> Position:
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_STR_TAGS = ("!", "tag:yaml.org,2002:str")
+_YAML11_BOOL = re.compile(r"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N)$")
+
+
+class _Refused(Exception):
+    """A problem that stops reading the document (a limit, a tag)."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+def _pos(file: str, mark: Any) -> Position:
     return Position(file, mark.line + 1, mark.column + 1)
 
 
 class _Builder:
-    """Turns a composed YAML node graph into `Node`s, collecting problems."""
+    """Nodes from events: a stack of open collections, the anchors seen, and counts."""
 
-    def __init__(self, file: str, text: str):
-        self.file, self.lines = file, text.splitlines()
-        self.loader = _Loader("")
+    def __init__(self, file: str, text: str, limits: Limits):
+        self.file, self.lines, self.limits = file, text.splitlines(), limits
+        self.anchors: dict[str, tuple[Node, int]] = {}  # anchor -> node, its expanded size
+        self.open: list[tuple[Node, str | None, list[Any], int]] = []  # node, anchor, items, size
+        self.nodes = 0
         self.problems: list[Problem] = []
 
-    def build(self, node: yaml.Node) -> Node:
-        pos = _pos(self.file, node.start_mark)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, pos)
-        if isinstance(node, yaml.SequenceNode):
-            return Node([self.build(item) for item in node.value], pos)
-        try:
-            value = self.loader.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            self.problems.append(Problem(pos, f"cannot read this value: {exc}".split("\n")[0]))
-            value = None
-        origin = self._origin(node, pos) if isinstance(value, str) else None
+    def refuse(self, mark: Any, message: str, hint: str = "") -> None:
+        raise _Refused(Problem(_pos(self.file, mark), message, hint))
+
+    def count(self, size: int, mark: Any) -> None:
+        self.nodes += size
+        if self.nodes > self.limits.max_yaml_nodes:
+            message = (
+                f"the document holds {self.nodes:,} values with its aliases expanded, "
+                "and more follow: " + refusal(self.limits, "max_yaml_nodes")
+            )
+            self.refuse(mark, message, "write large arrays as {shape: [...], init: ...}")
+
+    def event(self, event: Any) -> Node | None:
+        """Feed one event; the root node once the document's root is complete."""
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            self._tag(
+                event,
+                "tag:yaml.org,2002:map"
+                if isinstance(event, yaml.MappingStartEvent)
+                else "tag:yaml.org,2002:seq",
+            )
+            if len(self.open) >= self.limits.max_depth:
+                depth = len(self.open) + 1
+                message = f"the document is nested {depth} levels deep: " + refusal(
+                    self.limits, "max_depth"
+                )
+                self.refuse(event.start_mark, message)
+            kind = {} if isinstance(event, yaml.MappingStartEvent) else []
+            self.count(1, event.start_mark)
+            self.open.append((Node(kind, _pos(self.file, event.start_mark)), event.anchor, [], 1))
+            return None
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            node, anchor, items, size = self.open.pop()
+            self._close(node, items)
+            return self._done(node, anchor, size)
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in self.anchors:
+                if any(a == event.anchor for _, a, _, _ in self.open):
+                    self.refuse(event.start_mark, f"the alias *{event.anchor} refers to itself")
+                self.refuse(event.start_mark, f"the alias *{event.anchor} has no anchor")
+            node, size = self.anchors[event.anchor]
+            self.count(size, event.start_mark)
+            return self._done(node, None, size)
+        if isinstance(event, yaml.ScalarEvent):
+            self.count(1, event.start_mark)
+            return self._done(self._scalar(event), event.anchor, 1)
+        return None
+
+    def _done(self, node: Node, anchor: str | None, size: int) -> Node | None:
+        if anchor is not None:
+            self.anchors[anchor] = (node, size)
+        if not self.open:
+            return node
+        parent, parent_anchor, items, parent_size = self.open[-1]
+        items.append(node)
+        self.open[-1] = (parent, parent_anchor, items, parent_size + size)
+        return None
+
+    def _close(self, node: Node, items: list[Node]) -> None:
+        if isinstance(node.value, list):
+            node.value.extend(items)
+            return
+        for key_node, value in zip(items[::2], items[1::2], strict=True):
+            key = key_node.value
+            if not isinstance(key, str):
+                shown = f"{key!r}" if not isinstance(key, (list, dict)) else "a collection"
+                self.problems.append(Problem(key_node.pos, f"a key must be a name, not {shown}"))
+            elif key in node.value:
+                first = node.keys[key]
+                message = f"'{key}' is given twice (first at line {first.line})"
+                self.problems.append(Problem(key_node.pos, message, "remove one of them"))
+            else:
+                node.value[key], node.keys[key] = value, key_node.pos
+
+    def _tag(self, event: Any, implicit: str) -> None:
+        tag = event.tag
+        if tag is not None and tag != "!" and tag != implicit:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            self.refuse(
+                event.start_mark,
+                f"the YAML tag {shown} is not allowed: a case file is plain data",
+                "write the value without a tag",
+            )
+
+    def _scalar(self, event: Any) -> Node:
+        pos = _pos(self.file, event.start_mark)
+        if event.tag not in (None, *_STR_TAGS):
+            self._tag(event, "")
+        text = event.value
+        if event.style is None and event.tag is None:
+            value = self._resolve(text, event.start_mark)
+        else:
+            value = text
+        origin = self._origin(event.style, pos) if isinstance(value, str) else None
         return Node(value, pos, origin=origin)
 
-    def _mapping(self, node: yaml.MappingNode, pos: Position) -> Node:
-        out = Node({}, pos)
-        for key_node, value_node in node.value:
-            key_pos = _pos(self.file, key_node.start_mark)
-            key = self.build(key_node).value
-            if not isinstance(key, str):
-                self.problems.append(Problem(key_pos, f"a key must be a name, not {key!r}"))
-                continue
-            if key in out.value:
-                first = out.keys[key]
-                message = f"'{key}' is given twice (first at line {first.line})"
-                self.problems.append(Problem(key_pos, message, "remove one of them"))
-                continue
-            out.value[key], out.keys[key] = self.build(value_node), key_pos
-        return out
+    def _resolve(self, text: str, mark: Any) -> Any:
+        """A plain scalar by the YAML 1.2 core schema."""
+        if _BOOL.match(text):
+            return text.lower() == "true"
+        if _NULL.match(text):
+            return None
+        if _INT.match(text):
+            digits = len(text.lstrip("+-"))
+            if digits > self.limits.max_int_digits:
+                message = f"an integer of {digits:,} digits: " + refusal(
+                    self.limits, "max_int_digits"
+                )
+                self.refuse(mark, message, "write a float such as 1e300 instead")
+            if text.startswith(("0o", "0x")):
+                return int(text[2:], 8 if text[1] == "o" else 16)
+            return int(text)
+        if _FLOAT.match(text):
+            lower = text.lower()
+            if lower.endswith(".inf"):
+                return -math.inf if lower.startswith("-") else math.inf
+            return math.nan if lower == ".nan" else float(text)
+        return text
 
-    def _origin(self, node: yaml.ScalarNode, pos: Position) -> Position:
+    def _origin(self, style: str | None, pos: Position) -> Position:
         """Where the string's text starts: quotes skipped, block scalars on the next line."""
-        if node.style in ("|", ">"):
+        if style in ("|", ">"):
             for index in range(pos.line, len(self.lines)):
                 line = self.lines[index]
                 if line.strip():
                     indent = len(line) - len(line.lstrip(" "))
                     return Position(self.file, index + 1, indent + 1)
             return pos
-        if node.style in ("'", '"'):
+        if style in ("'", '"'):
             return Position(self.file, pos.line, pos.column + 1)
         return pos
 
 
-def parse(text: str, file: str) -> Node:
+def _syntax_problem(exc: yaml.MarkedYAMLError, file: str, text: str) -> Problem:
+    """A YAML syntax error in plain words, at the place that explains it."""
+    mark = exc.problem_mark or exc.context_mark
+    pos = _pos(file, mark) if mark else Position(file)
+    what = exc.problem or exc.context or "not valid YAML"
+    if "found character '\\t'" in what or (mark is not None and _tab_at(text, mark)):
+        return Problem(pos, "YAML: a tab indents this line", "indent with spaces, not tabs")
+    opened = exc.context_mark
+    if exc.context and "flow" in exc.context and opened is not None:
+        where = _pos(file, opened)
+        return Problem(
+            where,
+            f"YAML: the bracket opened here is not closed ({what})",
+            f"close it before line {pos.line}, column {pos.column}",
+        )
+    return Problem(pos, f"YAML: {what}", "fix the YAML syntax")
+
+
+def _tab_at(text: str, mark: Any) -> bool:
+    lines = text.splitlines()
+    return mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]
+
+
+def parse(text: str, file: str, limits: Limits = DEFAULT) -> Node:
     """The document of `file`, or DocumentError with every problem found."""
+    builder = _Builder(file, text, limits)
+    roots: list[Node] = []
     try:
-        documents = list(yaml.compose_all(text, Loader=_Loader))
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.DocumentStartEvent) and roots:
+                raise _Refused(
+                    Problem(
+                        _pos(file, event.start_mark),
+                        "the file holds several YAML documents",
+                        "write one document",
+                    )
+                )
+            root = builder.event(event)
+            if root is not None:
+                roots.append(root)
+    except _Refused as exc:
+        raise DocumentError([exc.problem]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = _pos(file, mark) if mark else Position(file)
-        what = exc.problem or exc.context or "not valid YAML"
-        raise DocumentError([Problem(pos, f"YAML: {what}", "fix the YAML syntax")]) from None
+        raise DocumentError([_syntax_problem(exc, file, text)]) from None
     except yaml.YAMLError as exc:
         raise DocumentError([Problem(Position(file), f"YAML: {exc}")]) from None
-    if len(documents) != 1:
-        what = "is empty" if not documents else f"holds {len(documents)} YAML documents"
-        raise DocumentError([Problem(Position(file), f"the file {what}", "write one document")])
-    builder = _Builder(file, text)
-    root = builder.build(documents[0])
+    if not roots:
+        raise DocumentError([Problem(Position(file), "the file is empty", "write one document")])
     if builder.problems:
         raise DocumentError(builder.problems)
-    return root
+    return roots[0]
+
+
+def yaml11_boolean(value: Any) -> bool:
+    """Whether a string is one that YAML 1.1 (and PyYAML) read as a boolean: yes, no, on..."""
+    return isinstance(value, str) and bool(_YAML11_BOOL.match(value))

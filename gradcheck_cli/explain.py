@@ -125,7 +125,8 @@ def walkthrough(case: Case, step: int = 0) -> Walkthrough:
     adjoints = {k: v for k, v in cotangents.items() if k in active}  # not constants' own
     cost = names.get(program.cost.name) if isinstance(program.cost, Var) else None
     reduce = case.reduce if run.value.ndim else "none"
-    function = _function_name(set(names.values()), cost, reduce)
+    labelled = {names[v] for v in program.labels if v in names}
+    function = _function_name(set(names.values()), cost, reduce, labelled)
     terms = _terms(run.tape, adjoints, names, function)
     nodes = _leaves(case, params, adjoints, terms)
     nodes += [_eqn_node(e, names, run.env, active, adjoints, terms) for e in program.eqns]
@@ -134,8 +135,11 @@ def walkthrough(case: Case, step: int = 0) -> Walkthrough:
     return Walkthrough(case, tuple(nodes), cost, function, reduce, total, seed, grads, step, params)
 
 
-def _function_name(taken: set[str], cost: str | None, reduce: str) -> str:
-    """f, unless a node other than an unreduced scalar cost already has that name."""
+def _function_name(taken: set[str], cost: str | None, reduce: str, named: set[str]) -> str:
+    """The differentiated scalar's name: a scalar cost's own (the user's `loss`, or f for
+    an unnamed one); else f, unless a node already has that name."""
+    if reduce == "none" and cost is not None and cost in named:
+        return cost
     for name in ("f", "cost", "F"):
         if name not in taken or (name == cost and reduce == "none"):
             return name
@@ -482,7 +486,7 @@ def _describe(w: Walkthrough, node: Node) -> str:
         "held": "param, held constant (not in wrt)",
         "input": "input (a constant)",
         "op": node.op,
-        "constant": f"{node.op}, of constants only",
+        "constant": f"{node.op}, {_undifferentiated(w, node)}",
     }[node.kind]
     if node.value.ndim:
         text += f", shape {list(node.value.shape)}"
@@ -490,6 +494,23 @@ def _describe(w: Walkthrough, node: Node) -> str:
         same = node.name == w.function or w.reduce != "none"
         text += ", the cost" if same else f", the cost ({w.function})"
     return text
+
+
+def _undifferentiated(w: Walkthrough, node: Node) -> str:
+    """ "of constants only" where it is, else why no adjoint reaches it: a held param."""
+    by_name = {n.name: n for n in w.nodes}
+    todo, seen = [node], set()
+    while todo:
+        current = todo.pop()
+        for text, is_node in current.sources:
+            source = by_name.get(text) if is_node else None
+            if source is None or source.name in seen:
+                continue
+            if source.kind == "held":
+                return "not differentiated (it depends on no param in wrt)"
+            seen.add(source.name)
+            todo.append(source)
+    return "of constants only"
 
 
 def _reduce_note(reduce: str) -> str:

@@ -39,7 +39,9 @@ STYLES = {
 _REDUCED = 'color="#d9480f", penwidth=2'  # the cost before its reduction to a scalar
 LEGEND = (
     ("param", "param (differentiated)"),
+    ("held", "param held constant\n(not in wrt)"),
     ("input", "constant: an input"),
+    ("constant", "operation on\nconstants only"),
     ("literal", "literal"),
     ("op", "operation"),
     ("cost", "the cost (an orange border:\nthe cost before its reduction)"),
@@ -66,7 +68,7 @@ def dot(w: Walkthrough, comparison: Comparison | None = None) -> str:
         lines += _edges(w, node)
     if w.reduce != "none":
         lines += _reduction(w)
-    return "\n".join(lines + _legend() + ["}"]) + "\n"
+    return "\n".join(lines + _legend(w, comparison) + ["}"]) + "\n"
 
 
 def _title(w: Walkthrough, comparison: Comparison | None) -> str:
@@ -129,11 +131,17 @@ def _reduction(w: Walkthrough) -> list[str]:
     ]
 
 
-def _legend() -> list[str]:
+def _legend(w: Walkthrough, comparison: Comparison | None) -> list[str]:
+    """The kinds of node the picture holds, each drawn as it is drawn there."""
+    kinds = {n.kind for n in w.nodes}
+    entries = [(k, t, STYLES[k]) for k, t in LEGEND if k not in ("held", "constant") or k in kinds]
+    if comparison is not None:
+        text = f"a red border: where numpy\nand {comparison.backend} part ways"
+        entries.append(("split", text, f"{STYLES['op']}, {_SPLIT}"))
     lines = ["  subgraph cluster_legend {", '    label="legend"; color="#adb5bd";']
-    for kind, text in LEGEND:
-        lines.append(f"    {quote('legend:' + kind)} [label={quote(text)}, {STYLES[kind]}];")
-    names = " -> ".join(quote("legend:" + kind) for kind, _ in LEGEND)
+    for kind, text, style in entries:
+        lines.append(f"    {quote('legend:' + kind)} [label={quote(text)}, {style}];")
+    names = " -> ".join(quote("legend:" + kind) for kind, _, _ in entries)
     return lines + [f"    {names} [style=invis];", "  }"]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import keyword
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from .case import (
 from .document import DocumentError, Node, parse
 from .errors import CaseFileError, ExpressionError, Position, Problem
 from .ir import Program
+from .limits import DEFAULT, Limits, quantity, refusal
 from .ops import FUNCTIONS
 from .parse import parse as parse_program
 from .results import BACKENDS
@@ -43,8 +45,8 @@ def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
 class _Reader:
     """Validates one case mapping, collecting problems instead of stopping at the first."""
 
-    def __init__(self, node: Node, name: str):
-        self.node, self.name = node, name
+    def __init__(self, node: Node, name: str, limits: Limits):
+        self.node, self.name, self.limits = node, name, limits
         self.problems: list[Problem] = []
 
     def problem(self, pos: Position, message: str, hint: str = "") -> None:
@@ -68,6 +70,14 @@ class _Reader:
             if isinstance(raw, dict):
                 return self._long_form(node, dtype, key)
             return values.literal(node.plain(), dtype)
+        except values.TooLarge as exc:
+            message = (
+                f"{key}: shape {list(exc.shape)} has {quantity(exc.size, 'elements')} "
+                f"({quantity(exc.size * np.dtype(dtype).itemsize, 'bytes')}): "
+                + refusal(self.limits, "max_elements")
+            )
+            self.problem(node.pos, message)
+            return None
         except ValueError as exc:
             self.problem(_leaf_position(node, exc), f"{key}: {exc}")
             return None
@@ -92,7 +102,7 @@ class _Reader:
             hint = "write {value: ..., dtype: ...} or {shape: [..], init: normal, seed: 0}"
             self.problem(node.pos, f"{key}: a long-form value needs 'value' or 'shape'", hint)
             return None
-        return values.generated(node.plain(), dtype)
+        return values.generated(node.plain(), dtype, self.limits.max_elements)
 
 
 def _show(value: Any) -> str:
@@ -204,10 +214,18 @@ def _read_program(r: _Reader, known: dict[str, str]) -> Program | None:
             texts[key] = ""
         elif r.kind(node, (str,), "expression text", key):
             texts[key] = node.value
-    if "cost" not in texts or not texts["cost"].strip():
+    if "cost" not in texts:
+        return None
+    if not texts["cost"].strip():
+        node = r.get("cost")
+        if node is not None:  # a missing cost is said above
+            hint = "write the cost expression, e.g. cost: sum(w * X)"
+            r.problem(node.pos, "cost: empty", hint)
         return None
     try:
-        return parse_program(texts.get("program", ""), texts["cost"], known)
+        program = r.get("program")
+        start = (program.origin or program.pos).line if program is not None else 0
+        return parse_program(texts.get("program", ""), texts["cost"], known, r.limits, start)
     except ExpressionError as exc:
         node = r.get(exc.source)
         origin = node.origin or node.pos
@@ -236,7 +254,7 @@ def _read_optimizer(r: _Reader) -> OptimizerSpec | None:
     return None if problems else OptimizerSpec(name, plain)
 
 
-def _read_int(r: _Reader, key: str, default: int, minimum: int) -> int:
+def _read_int(r: _Reader, key: str, default: int, minimum: int, maximum: int) -> int:
     node = r.get(key)
     if node is None:
         return default
@@ -244,6 +262,11 @@ def _read_int(r: _Reader, key: str, default: int, minimum: int) -> int:
         return default
     if node.value < minimum:
         r.problem(node.pos, f"{key}: {node.value} is below {minimum}")
+        return default
+    if node.value > maximum:
+        r.problem(
+            node.pos, f"{key}: {node.value:,} is too many: " + refusal(r.limits, f"max_{key}")
+        )
         return default
     return node.value
 
@@ -260,9 +283,10 @@ def _read_tolerance(r: _Reader, dtype: str) -> Tolerance | None:
                 node.keys[key], f"tolerance: unknown key '{key}'", _suggest(key, ("rtol", "atol"))
             )
         elif r.kind(value, (int, float), "a number", f"tolerance.{key}"):
-            if not value.value >= 0:
-                r.problem(value.pos, f"tolerance.{key}: must be 0 or more")
-            found[key] = float(value.value)
+            if not 0 <= value.value < math.inf:
+                r.problem(value.pos, f"tolerance.{key}: must be a finite number, 0 or more")
+            else:
+                found[key] = float(value.value)
     return Tolerance(found["rtol"], found["atol"])
 
 
@@ -344,10 +368,10 @@ def _read_expect_backend(r: _Reader, ctx: dict[str, Any]) -> dict[str, Expect]:
     return out
 
 
-def _read_case(node: Node, file: str) -> tuple[Case | None, list[Problem]]:
+def _read_case(node: Node, file: str, limits: Limits) -> tuple[Case | None, list[Problem]]:
     name_node = node.value.get("name")
     name = name_node.value if name_node is not None and isinstance(name_node.value, str) else ""
-    r = _Reader(node, name)
+    r = _Reader(node, name, limits)
     for key, pos in node.keys.items():
         if key not in CASE_KEYS:
             r.problem(pos, f"unknown key '{key}'", _suggest(key, CASE_KEYS))
@@ -373,7 +397,7 @@ def _read_case(node: Node, file: str) -> tuple[Case | None, list[Problem]]:
     }
     program = _read_program(r, known)
     optimizer = _read_optimizer(r)
-    steps = _read_int(r, "steps", 1 if optimizer else 0, 1)
+    steps = _read_int(r, "steps", 1 if optimizer else 0, 1, limits.max_steps)
     if r.get("steps") is not None and r.get("optimizer") is None:
         r.problem(
             r.get("steps").pos,
@@ -381,6 +405,9 @@ def _read_case(node: Node, file: str) -> tuple[Case | None, list[Problem]]:
             "add optimizer: {name: sgd, lr: 0.1}, or remove steps",
         )
     wrt = _read_list(r, "wrt", tuple(params), tuple(params))
+    if r.get("wrt") is not None and not wrt and r.get("params") is not None:
+        hint = f"name at least one of {', '.join(params)}, or leave wrt out (all params)"
+        r.problem(r.get("wrt").pos, "wrt: empty", hint)
     backends = _read_list(r, "backends", BACKENDS, BACKENDS)
     if r.get("backends") is not None and not backends:
         r.problem(
@@ -481,11 +508,11 @@ def _case_nodes(root: Node, file: str) -> tuple[list[Node], list[Problem], list[
     return nodes, [], items
 
 
-def read_text(text: str, file: str) -> tuple[list[Case], list[Problem]]:
+def read_text(text: str, file: str, limits: Limits = DEFAULT) -> tuple[list[Case], list[Problem]]:
     """The valid cases of one file's text, and every problem: an invalid case is left out
     (its problems name it), the others are kept; a file-level problem leaves out them all."""
     try:
-        root = parse(text, file)
+        root = parse(text, file, limits)
     except DocumentError as exc:
         return [], exc.problems
     nodes, problems, items = _case_nodes(root, file)
@@ -494,7 +521,7 @@ def read_text(text: str, file: str) -> tuple[list[Case], list[Problem]]:
     cases, problems = [], items
     seen: dict[str, Position] = {}
     for node in nodes:
-        case, found = _read_case(node, file)
+        case, found = _read_case(node, file, limits)
         problems += found
         if case is not None and case.name in seen:
             problems.append(
@@ -511,26 +538,26 @@ def read_text(text: str, file: str) -> tuple[list[Case], list[Problem]]:
     return cases, sorted(problems, key=lambda p: (p.position.line, p.position.column))
 
 
-def load_text(text: str, file: str) -> list[Case]:
+def load_text(text: str, file: str, limits: Limits = DEFAULT) -> list[Case]:
     """The cases of one file's text; CaseFileError with every problem of the file."""
-    cases, problems = read_text(text, file)
+    cases, problems = read_text(text, file, limits)
     if problems:
         raise CaseFileError(problems)
     return cases
 
 
-def read_file(path: Path | str) -> tuple[list[Case], list[Problem]]:
+def read_file(path: Path | str, limits: Limits = DEFAULT) -> tuple[list[Case], list[Problem]]:
     """`read_text` of a file; one that cannot be read is a problem of its own."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(Position(str(path)), f"cannot read the file: {exc}")]
-    return read_text(text, str(path))
+    return read_text(text, str(path), limits)
 
 
-def load_file(path: Path | str) -> list[Case]:
-    cases, problems = read_file(path)
+def load_file(path: Path | str, limits: Limits = DEFAULT) -> list[Case]:
+    cases, problems = read_file(path, limits)
     if problems:
         raise CaseFileError(problems)
     return cases

@@ -17,6 +17,7 @@ from typing import Any
 
 from .errors import ExpressionError
 from .ir import ArrayRef, Atom, Eqn, Lit, Program, Var
+from .limits import DEFAULT, Limits, refusal
 from .ops import FUNCTION_ALIASES, FUNCTIONS, METHODS, OPS, REQUIRED
 
 _BINOPS = {
@@ -35,7 +36,7 @@ _COMPARES = {
     ast.Eq: "equal",
     ast.NotEq: "not_equal",
 }
-_ALLOWED = "allowed calls: " + ", ".join(FUNCTIONS)
+_ALLOWED = "its functions: " + ", ".join(FUNCTIONS)
 
 
 def _err(node: ast.AST, message: str, hint: str = "") -> ExpressionError:
@@ -62,8 +63,13 @@ def _describe(node: ast.AST) -> str:
 
 
 class _Parser:
-    def __init__(self, text: str, known: Mapping[str, str]):
-        self.text, self.known = text, dict(known)  # name -> "param" | "input"
+    def __init__(self, text: str, known: Mapping[str, str], limits: Limits, first_line: int):
+        self.known, self.limits = dict(known), limits  # name -> "param" | "input"
+        self.first_line = first_line  # the file's line of the program's first line; 0: unknown
+        self.assigned: dict[str, int] = {}  # a name assigned further down -> its line
+        self.set_text(text)
+        self.taken: set[str] = set()  # every equation's output so far
+        self.renamed: dict[str, int] = {}  # a user's name -> how often it was assigned
         self.env: dict[str, Atom] = {}  # name visible in the program -> its current atom
         self.eqns: list[Eqn] = []
         self.reads: list[str] = []
@@ -91,13 +97,31 @@ class _Parser:
             atom = self._rename_last(target.id)
         self.env[target.id] = atom
 
+    def set_text(self, text: str) -> None:
+        """The text being parsed, and where each of its lines starts (for source segments:
+        `ast.get_source_segment` splits the whole text each time, quadratic in its length)."""
+        self.text = text
+        self.starts = [0]
+        for line in text.splitlines(keepends=True):
+            self.starts.append(self.starts[-1] + len(line))
+
+    def segment(self, node: ast.AST) -> str:
+        try:
+            start = self.starts[node.lineno - 1] + node.col_offset
+            end = self.starts[node.end_lineno - 1] + node.end_col_offset
+        except (AttributeError, IndexError, TypeError):
+            return ""
+        return self.text[start:end]
+
     def _rename_last(self, name: str) -> Var:
-        taken = {e.out for e in self.eqns[:-1]}
-        out, n = name, 1
-        while out in taken or out in self.known:
+        last = self.eqns[-1]
+        self.taken.discard(last.out)
+        out, n = name, self.renamed.get(name, 1)
+        while out in self.taken or out in self.known:
             n += 1
             out = f"{name}#{n}"
-        last = self.eqns[-1]
+        self.renamed[name] = n
+        self.taken.add(out)
         self.eqns[-1] = Eqn(
             out, last.op, last.inputs, last.attrs, last.line, last.column, last.source, last.text
         )
@@ -113,7 +137,7 @@ class _Parser:
 
     def _Constant(self, node: ast.Constant) -> Atom:
         if isinstance(node.value, (bool, int, float)):
-            return Lit(node.value)
+            return Lit(_in_range(node, node.value))
         raise _err(
             node, f"the constant {node.value!r} is not allowed here", "use numbers, True or False"
         )
@@ -125,6 +149,11 @@ class _Parser:
             if node.id not in self.reads:
                 self.reads.append(node.id)
             return Var(node.id)
+        later = self.assigned.get(node.id)
+        if later is not None:
+            where = f"at line {later + self.first_line - 1}" if self.first_line else "below"
+            message = f"'{node.id}' is assigned later, {where}"
+            raise _err(node, message, "a statement sees only the names assigned above it")
         visible = sorted(set(self.env) | set(self.known))
         close = difflib.get_close_matches(node.id, visible, n=1)
         hint = (
@@ -160,8 +189,11 @@ class _Parser:
         return self.emit(node, op, (left, right))
 
     def _fold(self, node: ast.AST, fold: Any, left: Lit, right: Lit) -> Lit:
+        x, y = left.value, right.value
+        if fold is operator.pow and _huge_power(x, y):
+            raise _err(node, f"{x} ** {y} is too large for an integer (int64)", _INT_HINT)
         try:
-            return Lit(fold(left.value, right.value))
+            return Lit(_in_range(node, fold(x, y)))
         except (ArithmeticError, TypeError, ValueError) as exc:
             raise _err(node, f"this arithmetic on numbers fails: {exc}") from None
 
@@ -243,11 +275,14 @@ class _Parser:
                     "methods: " + ", ".join(METHODS),
                 )
             return self._call(node, func.attr, [func.value, *node.args], method=True)
-        if not isinstance(func, ast.Name) or func.id not in FUNCTIONS:
-            name = func.id if isinstance(func, ast.Name) else _describe(func)
-            close = difflib.get_close_matches(name, FUNCTIONS, n=1)
+        if not isinstance(func, ast.Name):
+            raise _err(func, f"calling {_describe(func)} is not allowed", _ALLOWED)
+        if func.id not in FUNCTIONS:
+            # "did you mean" only for a close spelling of a real name: a guess that is far
+            # off misleads more than the list
+            close = difflib.get_close_matches(func.id, FUNCTIONS, n=1, cutoff=0.8)
             hint = f"did you mean '{close[0]}'?" if close else _ALLOWED
-            raise _err(func, f"calling '{name}' is not allowed", hint)
+            raise _err(func, f"'{func.id}' is not a function of the case language", hint)
         return self._call(node, func.id, list(node.args))
 
     def _call(self, node: ast.Call, name: str, args: list[ast.expr], method: bool = False) -> Atom:
@@ -367,8 +402,12 @@ class _Parser:
         self, node: ast.AST, op: str, inputs: tuple[Atom, ...], attrs: dict | None = None
     ) -> Var:
         self.counter += 1
+        if self.counter > self.limits.max_equations:
+            message = f"the program has over {self.limits.max_equations:,} operations: "
+            raise _err(node, message + refusal(self.limits, "max_equations"))
         out = f"%{self.counter}"
-        text = ast.get_source_segment(self.text, node) or ""
+        self.taken.add(out)
+        text = self.segment(node)
         self.eqns.append(
             Eqn(
                 out,
@@ -393,35 +432,96 @@ _ATTR_HINTS = {
 }
 
 
+_INT_HINT = "write it as a float, e.g. 1e30: frameworks take an integer as int64"
+_INT64 = 2**63
+
+
+def _in_range(node: ast.AST, value: Any) -> Any:
+    """An integer written or folded must fit int64, where frameworks put it."""
+    if type(value) is int and not -_INT64 <= value < _INT64:
+        raise _err(node, "this integer is too large for int64", _INT_HINT)
+    return value
+
+
+def _huge_power(x: Any, y: Any) -> bool:
+    """Whether the integer x ** y is beyond int64 (checked before Python computes it:
+    10 ** 10 ** 10 would take minutes)."""
+    if type(x) is not int or type(y) is not int or y <= 0 or abs(x) < 2:
+        return False
+    return y * math.log2(abs(x)) >= 64
+
+
+def _depth_problem(tree: ast.AST, limits: Limits) -> ExpressionError | None:
+    """The first node nested deeper than the limit, walked without recursion (the
+    parser's own walk recurses once a level)."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limits.max_depth:
+            message = f"this expression is nested over {limits.max_depth} levels deep: "
+            hint = "split it into program statements (t = ...)"
+            return _err(node, message + refusal(limits, "max_depth"), hint)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return None
+
+
+def _parsed(text: str, mode: str, what: str, limits: Limits) -> ast.AST:
+    """`ast.parse`, with its failures (including CPython's own recursion limit) and the
+    depth limit as ExpressionErrors."""
+    try:
+        tree = ast.parse(text, mode=mode)
+    except SyntaxError as exc:
+        raise _syntax(exc, what) from None
+    except (RecursionError, MemoryError):
+        message = f"{what} is nested too deeply to parse: " + refusal(limits, "max_depth")
+        hint = "split it into program statements (t = ...)"
+        raise ExpressionError(message, 1, 1, hint) from None
+    problem = _depth_problem(tree, limits)
+    if problem is not None:
+        raise problem
+    return tree
+
+
 def _syntax(exc: SyntaxError, what: str) -> ExpressionError:
     return ExpressionError(
         f"{what} is not valid syntax: {exc.msg}", exc.lineno or 1, exc.offset or 1
     )
 
 
-def parse(program: str, cost: str, known: Mapping[str, str]) -> Program:
+def parse(
+    program: str,
+    cost: str,
+    known: Mapping[str, str],
+    limits: Limits = DEFAULT,
+    first_line: int = 0,
+) -> Program:
     """Parse `program` (statements) and `cost` (an expression) over the `known` names.
 
-    `known` maps each param and input name to "param" or "input". Raises ExpressionError,
-    whose `.source` says which text ("program" or "cost") its line and column are in.
+    `known` maps each param and input name to "param" or "input"; `first_line` is the line
+    of the file where the program's text starts, for messages that name another line.
+    Raises ExpressionError, whose `.source` says which text ("program" or "cost") its line
+    and column are in.
     """
-    parser = _Parser(program, known)
+    parser = _Parser(program, known, limits, first_line)
     try:
-        tree = ast.parse(program or "", mode="exec")
-    except SyntaxError as exc:
-        raise _tag(_syntax(exc, "the program"), "program") from None
-    for statement in tree.body:
-        try:
+        tree = _parsed(program or "", "exec", "the program", limits)
+        for statement in reversed(tree.body):  # each name's next assignment, seen from above
+            for target in getattr(statement, "targets", ()):
+                if isinstance(target, ast.Name):
+                    parser.assigned[target.id] = statement.lineno
+        for statement in tree.body:
             parser.statement(statement)
-        except ExpressionError as exc:
-            raise _tag(exc, "program") from None
+            for target in getattr(statement, "targets", ()):  # assigned now, no longer later
+                if isinstance(target, ast.Name):
+                    parser.assigned.pop(target.id, None)
+    except ExpressionError as exc:
+        raise _tag(exc, "program") from None
     # The cost is parsed as if parenthesised, so that a YAML block may break it over lines;
     # the "(\n" prefix shifts line numbers by one and leaves columns alone.
-    parser.text, parser.source, parser.line_shift = "(\n" + cost.strip("\n") + "\n)", "cost", 1
+    parser.set_text("(\n" + cost.strip("\n") + "\n)")
+    parser.source, parser.line_shift = "cost", 1
     try:
-        result = parser.expr(ast.parse(parser.text, mode="eval").body)
-    except SyntaxError as exc:
-        raise _tag(_syntax(exc, "the cost"), "cost") from None
+        result = parser.expr(_parsed(parser.text, "eval", "the cost", limits).body)
     except ExpressionError as exc:
         raise _tag(exc, "cost") from None
     return Program(tuple(parser.eqns), tuple(parser.reads), result, parser.labels)

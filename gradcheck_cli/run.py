@@ -15,46 +15,28 @@ import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from . import backends
-from .backends.np_rules import apply
+from . import backends, isolation, shapes
+from .backends import installed
 from .case import Case
 from .compare import case_status, judge
 from .errors import BackendSkip, Position, Problem, UsageError
-from .ir import read
+from .limits import DEFAULT, Limits
 from .load import read_file
-from .results import BACKENDS, CaseResult, Outcome, RunResult
+from .results import BACKENDS, FRAMEWORK_BACKENDS, CaseResult, Outcome, RunResult
 
 
-def collect(paths: Iterable[str | Path]) -> list[Path]:
-    """Case files: each file given, and every *.yaml / *.yml below each folder, sorted."""
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
-            )
-            files += [p for p in found if not any(part.startswith(".") for part in p.parts)]
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise UsageError(f"{raw}: no such file or folder")
-    return list(dict.fromkeys(files))
-
-
-def load_all(files: Iterable[Path]) -> tuple[list[Case], list[Problem]]:
-    """Every valid case and every problem, across files; names must be unique in a run."""
+def load_all(files: Iterable[Path], limits: Limits = DEFAULT) -> tuple[list[Case], list[Problem]]:
+    """Every valid case, checked by the abstract pass, and every problem, across files;
+    names must be unique in a run."""
     cases: list[Case] = []
     problems: list[Problem] = []
     seen: dict[str, Position] = {}
     for path in files:
-        found, invalid = read_file(path)
+        found, invalid = read_file(path, limits)
         problems += invalid
         for case in found:
             if case.name in seen:
@@ -64,49 +46,22 @@ def load_all(files: Iterable[Path]) -> tuple[list[Case], list[Problem]]:
                 )
                 continue
             seen[case.name] = case.position
-            invalid = shape_problems(case)
+            case, invalid = checked(case, limits)
             problems += invalid
             if not invalid:
                 cases.append(case)
     return cases, problems
 
 
-def _eqn_position(case: Case, eqn: Any) -> Position:
-    origin = case.origins.get(eqn.source) or case.position
-    return Position(origin.file, origin.line + eqn.line - 1, origin.column + eqn.column - 1)
+def checked(case: Case, limits: Limits = DEFAULT) -> tuple[Case, list[Problem]]:
+    """The case with its variables' shapes and dtypes (the abstract pass), and its problems:
+    shapes, index types, the cost's kind, and the size budget, before anything runs."""
+    avals, problems = shapes.check(case, limits)
+    return replace(case, avals=avals), problems
 
 
-def shape_problems(case: Case) -> list[Problem]:
-    """Run the NumPy forward once: shapes, index types and the cost's kind, before anything."""
-    env: dict[str, Any] = {**case.inputs, **case.params}
-    with np.errstate(all="ignore"):
-        for eqn in case.program.eqns:
-            try:
-                args = [read(a, env) for a in eqn.inputs]
-                env[eqn.out] = apply(eqn.op, args, eqn.attrs, np.dtype(case.dtype))
-            except IndexError as exc:
-                if "out of bounds" in str(exc):
-                    return []  # frameworks differ here (jax clamps): a result, not a case error
-                return [Problem(_eqn_position(case, eqn), f"`{eqn.text}`: {exc}", "", case.name)]
-            except (ValueError, TypeError, np.exceptions.AxisError) as exc:
-                message = f"`{eqn.text}`: {str(exc).strip()}"
-                return [Problem(_eqn_position(case, eqn), message, "check the shapes", case.name)]
-        cost = np.asarray(read(case.program.cost, env))
-    pos = case.source.get("cost", case.position)
-    if cost.dtype.kind != "f":
-        return [
-            Problem(
-                pos,
-                f"the cost is {cost.dtype}, not a float",
-                "differentiate a float expression",
-                case.name,
-            )
-        ]
-    if cost.ndim and case.reduce == "none":
-        message = f"the cost has shape {list(cost.shape)}, but reduce is none"
-        hint = "set reduce: sum, mean or native"
-        return [Problem(case.source.get("reduce", pos), message, hint, case.name)]
-    return []
+def shape_problems(case: Case, limits: Limits = DEFAULT) -> list[Problem]:
+    return checked(case, limits)[1]
 
 
 def select(cases: list[Case], tags: Iterable[str] = (), keyword: str | None = None) -> list[Case]:
@@ -124,12 +79,17 @@ class Options:
     fail_fast: bool = False
     debug: bool = False
     backend_options: Mapping[str, Any] = field(default_factory=dict)
+    timeout: float | None = None  # seconds per backend per case; None or 0: no limit
+    isolate: bool = False  # framework backends in worker processes (isolation.py)
 
 
 def run_backend(name: str, case: Case, options: Options) -> Outcome:
     """One backend on one case; its failures become data here, and only here."""
     try:
-        return backends.run(name, case, options.backend_options)
+        with isolation.time_limit(options.timeout):
+            return backends.run(name, case, options.backend_options)
+    except isolation.BackendTimeout:
+        return isolation.timeout_outcome(options.timeout)
     except BackendSkip as exc:
         return Outcome(skip=str(exc))
     except Exception as exc:  # a backend's own error is its result (see `raises`)
@@ -147,9 +107,23 @@ def _message(exc: BaseException) -> str:
     return text
 
 
-def run_case(case: Case, options: Options) -> CaseResult:
+def run_case(
+    case: Case, options: Options, status: Callable[[str], None] | None = None
+) -> CaseResult:
+    """Every chosen backend on one case, and the verdicts. Isolated, the framework
+    backends run in their workers while numpy and fd run here."""
     chosen = [b for b in BACKENDS if b in case.backends and b in options.backends]
-    outcomes = {name: run_backend(name, case, options) for name in chosen}
+    isolated = [
+        b
+        for b in chosen
+        if options.isolate and not options.debug and b in FRAMEWORK_BACKENDS and installed(b)
+    ]
+    for name in isolated:
+        isolation.worker(name).submit(case, options)
+    outcomes = {name: run_backend(name, case, options) for name in chosen if name not in isolated}
+    for name in isolated:
+        outcomes[name] = isolation.worker(name).result(options.timeout, status)
+    outcomes = {name: outcomes[name] for name in chosen}
     results = judge(case, outcomes)
     notes = []
     ref = outcomes.get(case.reference)
@@ -181,8 +155,10 @@ def run(
     options: Options,
     report: Callable[[CaseResult], None] | None = None,
     jobs: int = 1,
+    status: Callable[[str], None] | None = None,
 ) -> RunResult:
-    """Every case, in order; `report` sees each result as soon as those before it are done.
+    """Every case, in order; `report` sees each result as soon as those before it are done,
+    `status` what is being waited for (a framework's import).
 
     With `jobs` > 1 the cases run in that many worker processes, each importing a
     framework once, the first time one of its cases needs it.
@@ -191,7 +167,7 @@ def run(
     outcomes = _in_processes(cases, options, jobs) if jobs > 1 and len(cases) > 1 else None
     try:
         for case in cases:
-            outcome = next(outcomes) if outcomes else run_case(case, options)
+            outcome = next(outcomes) if outcomes else run_case(case, options, status)
             result.cases.append(outcome)
             if report:
                 report(outcome)
@@ -216,7 +192,8 @@ def _in_processes(cases: list[Case], options: Options, jobs: int) -> Iterator[Ca
 def invalid_results(problems: list[Problem]) -> list[CaseResult]:
     """An invalid case (or file) is an `error` result carrying its problems."""
     grouped: dict[tuple[str, str], list[Problem]] = {}
-    for problem in problems:
+    files = list(dict.fromkeys(p.position.file for p in problems))  # in the order read
+    for problem in sorted(problems, key=lambda p: (files.index(p.position.file), p.position.line)):
         grouped.setdefault((problem.position.file, problem.case), []).append(problem)
     return [
         CaseResult(name or Path(file).name, group[0].position, "error", problems=group)

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .document import yaml11_boolean
+
 FLOAT_DTYPES = ("float32", "float64")
 DTYPES = ("float32", "float64", "int32", "int64", "bool")
 INITS = ("normal", "uniform", "zeros", "ones", "arange", "eye")
@@ -24,6 +26,8 @@ def _check_leaves(data: Any, dtype: str, path: str = "") -> None:
             _check_leaves(item, dtype, f"{path}[{i}]")
         return
     where = f" at {path}" if path else ""
+    if dtype == "bool" and yaml11_boolean(data):
+        raise ValueError(f"{data!r}{where} is a string in YAML 1.2: write true or false")
     if isinstance(data, str):
         raise ValueError(f"the string {data!r}{where} is not a number")
     if dtype == "bool":
@@ -63,20 +67,25 @@ def _shape(value: Any) -> tuple[int, ...]:
 
 def _number(spec: Mapping[str, Any], key: str, default: float) -> float:
     value = spec.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{key}: {value!r} is not a number")
+    if not math.isfinite(value) or abs(value) > 1e300:
+        raise ValueError(f"{key}: {value!r} is not a finite number a generator can draw with")
     return float(value)
 
 
-def generated(spec: Mapping[str, Any], dtype: str) -> np.ndarray:
-    """`{shape, init, seed, ...}` drawn in float64 with default_rng(seed), then cast."""
+def generated(spec: Mapping[str, Any], dtype: str, max_elements: int | None = None) -> np.ndarray:
+    """`{shape, init, seed, ...}` drawn in float64 with default_rng(seed), then cast;
+    refused (ValueError) before anything is drawn when it has over `max_elements`."""
     shape = _shape(spec.get("shape"))
+    size = math.prod(shape)
+    if max_elements is not None and size > max_elements:
+        raise TooLarge(size, shape)
     init = spec.get("init", "normal")
     seed = spec.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed: {seed!r} is not a non-negative integer")
     rng = np.random.default_rng(seed)
-    size = math.prod(shape)
     if init == "normal":
         data = rng.normal(_number(spec, "loc", 0.0), _number(spec, "scale", 1.0), size=shape)
     elif init == "uniform":
@@ -92,6 +101,14 @@ def generated(spec: Mapping[str, Any], dtype: str) -> np.ndarray:
     else:
         raise ValueError(f"init {init!r} is not one of {', '.join(INITS)}")
     return data.astype(dtype)
+
+
+class TooLarge(ValueError):
+    """A generated array over the element limit: its size and shape, for the message."""
+
+    def __init__(self, size: int, shape: tuple[int, ...]):
+        self.size, self.shape = size, shape
+        super().__init__(f"shape {list(shape)} has {size:.3g} elements")
 
 
 def is_float(array: np.ndarray) -> bool:

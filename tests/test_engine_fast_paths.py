@@ -17,7 +17,8 @@ import pytest
 from gradcheck_cli.backends import np_engine, np_rules
 from gradcheck_cli.backends.np_rules import SELECTIVE, VJP
 from gradcheck_cli.backends.np_rules_linalg import float_dtype, promote, unbroadcast
-from gradcheck_cli.run import collect, load_all
+from gradcheck_cli.collect import collect
+from gradcheck_cli.run import load_all
 
 from .opcases import OPCASES, make_case
 
@@ -48,7 +49,7 @@ def _fast(case) -> np_engine.Evaluation:
 
 
 def _shipped_cases():
-    cases, _ = load_all(collect([SHIPPED]))
+    cases, _ = load_all(collect([SHIPPED]).files)
     return [c for c in cases if c.name not in _ERRORS]
 
 

@@ -17,10 +17,11 @@ from click.testing import CliRunner
 
 from gradcheck_cli import explain, graph
 from gradcheck_cli.backends import np_engine
+from gradcheck_cli.collect import collect
 from gradcheck_cli.commands.explain import explain_command
 from gradcheck_cli.errors import UsageError
 from gradcheck_cli.load import load_file
-from gradcheck_cli.run import collect, load_all
+from gradcheck_cli.run import load_all
 from tests.opcases import make_case
 
 ROOT = Path(__file__).parents[1]
@@ -138,7 +139,7 @@ def test_the_walkthrough_in_a_real_subprocess_with_an_ascii_locale():
 
 
 def _shipped_cases():
-    cases, _ = load_all(collect([ROOT / "cases"]))
+    cases, _ = load_all(collect([ROOT / "cases"]).files)
     return cases
 
 
@@ -408,3 +409,44 @@ def test_text_and_dot_go_to_a_file_with_o(tmp_path):
     out = tmp_path / "chain.txt"
     assert invoke(CHAIN, "-o", out).exit_code == 0
     assert out.read_text(encoding="utf-8") == CHAIN_TEXT
+
+
+HELD = """
+name: ex
+params: {w: [1.0, 2.0], h: 3.0}
+inputs: {X: [1.0, 2.0]}
+wrt: [w]
+program: |
+  s = X * 2
+  t = h * 2
+  loss = sum(w * s * t)
+cost: loss
+"""
+
+
+def test_a_named_scalar_cost_is_the_function_and_held_params_are_not_constants():
+    from gradcheck_cli.explain import render, walkthrough
+    from gradcheck_cli.load import load_text
+
+    (case,) = load_text(HELD, "ex.yaml")
+    text = render(walkthrough(case))
+    assert "dloss/dw    = dloss/dn1" in text and "df/d" not in text
+    assert "s    = X * 2 = [2, 4]                            multiply, of constants only" in text
+    assert "t    = h * 2 = 6                                 multiply, not differentiated" in text
+
+
+def test_the_pictures_legend_explains_the_red_border_of_a_comparison():
+    pytest.importorskip("tensorflow")
+    from gradcheck_cli.explain import compare_with, walkthrough
+    from gradcheck_cli.graph import dot
+    from gradcheck_cli.load import load_file
+
+    (case,) = [
+        c
+        for c in load_file(ROOT / "cases/semantics/ties.yaml")
+        if c.name == "semantics-maximum-tie"
+    ]
+    w = walkthrough(case)
+    text = dot(w, compare_with("tensorflow", w))
+    assert "a red border: where numpy" in text and "and tensorflow part ways" in text
+    assert "a red border" not in dot(w)

@@ -128,8 +128,8 @@ def test_every_problem_of_a_file_is_reported_at_once_with_its_position():
     assert found == [
         "case.yaml:4:5: unknown key 'parms' (did you mean 'params'?)",
         "case.yaml:5:23: params.w: the string 'x' at [1] is not a number",
-        "case.yaml:9:20: calling '__import__' is not allowed (allowed calls: "
-        + found[2].split("allowed calls: ")[1],
+        "case.yaml:9:20: '__import__' is not a function of the case language (its functions: "
+        + found[2].split("its functions: ")[1],
         "case.yaml:10:23: backends: 'pytorch' is not allowed here (did you mean 'torch'?)",
         *found[4:],
     ]
@@ -174,7 +174,7 @@ def test_every_problem_of_a_file_is_reported_at_once_with_its_position():
         ),
         (
             "name: a\nparams: {w: 1.0}\ncost: w\ntolerance: {rtol: -1}\n",
-            "case.yaml:4:19: tolerance.rtol: must be 0 or more",
+            "case.yaml:4:19: tolerance.rtol: must be a finite number, 0 or more",
         ),
         (
             "name: a\nparams: {w: 1.0}\ncost: w\nexpect: {grad: {w: [1.0, 2.0]}}\n",
@@ -191,9 +191,9 @@ def test_every_problem_of_a_file_is_reported_at_once_with_its_position():
         ("name: a\nname: b\n", "case.yaml:2:1: 'name' is given twice (first at line 1)"),
         (
             "name: a\nparams: {w: !!python/object:os.system x}\ncost: w\n",
-            "case.yaml:2:13: cannot read this value",
+            "case.yaml:2:13: the YAML tag !!python/object:os.system is not allowed",
         ),
-        ("name: [a\n", "case.yaml:2:1: YAML:"),
+        ("name: [a\n", "case.yaml:1:7: YAML: the bracket opened here is not closed"),
         ("- a\n- b\n", "case.yaml:1:1: a case file holds a mapping"),
         (
             "cases:\n  - name: a\n    params: {w: 1.0}\n    cost: w\nextra: 1\n",

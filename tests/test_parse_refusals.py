@@ -15,11 +15,11 @@ from gradcheck_cli.parse import parse
 KNOWN = {"x": "param", "i": "input"}
 
 REFUSED = [
-    ("__import__('os').system('echo pwned')", (1, 1), "calling '__import__' is not allowed"),
+    ("__import__('os').system('echo pwned')", (1, 1), "'__import__' is not a function of the case language"),
     ("x.__class__.__bases__", (1, 3), "attribute '.__class__' is not allowed"),
     ("x.data", (1, 3), "attribute '.data' is not allowed"),
     ("x.numpy()", (1, 3), "method '.numpy()' is not allowed"),
-    ("(lambda: x)()", (1, 2), "calling 'a lambda' is not allowed"),
+    ("(lambda: x)()", (1, 2), "calling a lambda is not allowed"),
     ("lambda: x", (1, 1), "a lambda is not allowed"),
     ("[v for v in x]", (1, 1), "a comprehension is not allowed"),
     ("sum(v for v in x)", (1, 4), "a generator expression is not allowed"),
@@ -37,9 +37,9 @@ REFUSED = [
     ("{x}", (1, 1), "a set is not allowed"),
     ("[x, x]", (1, 1), "'List' is not allowed"),
     ("(x := 2)", (1, 2), "':=' is not allowed"),
-    ("open('f')", (1, 1), "calling 'open' is not allowed"),
-    ("eval('1')", (1, 1), "calling 'eval' is not allowed"),
-    ("getattr(x, 'T')", (1, 1), "calling 'getattr' is not allowed"),
+    ("open('f')", (1, 1), "'open' is not a function of the case language"),
+    ("eval('1')", (1, 1), "'eval' is not a function of the case language"),
+    ("getattr(x, 'T')", (1, 1), "'getattr' is not a function of the case language"),
     ("np.sum(x)", (1, 1), "'np' is not defined"),
     ("sum(*x)", (1, 1), "*args and **kwargs are not allowed"),
     ("sum(x, axs=0)", (1, 12), "sum() has no argument 'axs'"),

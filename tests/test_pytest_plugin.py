@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from gradcheck_cli.collect import collect
 from gradcheck_cli.errors import CaseFileError
 from gradcheck_cli.load import load_file
 from gradcheck_cli.pytest_plugin import is_case_file
 from gradcheck_cli.results import worst
-from gradcheck_cli.run import Options, collect, load_all, run
+from gradcheck_cli.run import Options, load_all, run
 
 pytest_plugins = ["pytester"]
 
@@ -406,7 +407,7 @@ def test_the_founding_cases_under_xdist_match_gradcheck_run(pytester):
     result = pytester.runpytest_subprocess(
         "-n", "2", *PLUGIN, str(FOUNDING), f"--junitxml={junit}", "-p", "no:cacheprovider"
     )
-    files = collect([FOUNDING])
+    files = collect([FOUNDING]).files
     cases, _ = load_all(files)
     expected = run(cases, Options())
     items = item_statuses(junit)

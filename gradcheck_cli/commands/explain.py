@@ -77,7 +77,7 @@ def load_case(path: str, name: str | None) -> Any:
     type=click.Choice(_FORMATS),
     default="text",
     show_default=True,
-    help="text, Graphviz DOT, or a picture rendered by Graphviz's dot (svg, png).",
+    help="Write plain text, Graphviz DOT, or a picture rendered by Graphviz's dot (svg, png).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
 @_reported
@@ -122,7 +122,7 @@ def _emit(text: str | None, output: str | None) -> None:
     "--output",
     required=True,
     type=click.Path(dir_okay=False),
-    help="The image to write: FILE.png (or .svg, .pdf).",
+    help="Write the image to this file: FILE.png (or .svg, .pdf).",
 )
 @click.option(
     "-b",

@@ -71,7 +71,7 @@ class _Bar:
 
 @click.command("fuzz")
 @click.option("--count", type=click.IntRange(min=1), default=50, show_default=True,
-              help="How many random programs.")  # fmt: skip
+              help="Generate this many random programs.")  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True,
               help="The seed: the same seed gives the same programs and findings.")  # fmt: skip
 @click.option("-b", "--backend", "chosen", multiple=True, type=click.Choice(BACKENDS),
@@ -79,10 +79,10 @@ class _Bar:
 @click.option("--ops", "ops_text", metavar="OP,OP",
               help="Build programs from these ops only (default: all of them).")  # fmt: skip
 @click.option("--kinks", is_flag=True,
-              help="Draw values at kinks and ties too (reference: numpy).")  # fmt: skip
+              help="Draw values at kinks and ties too; the reference is then numpy.")  # fmt: skip
 @click.option("-o", "--output-dir", "out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("found"), show_default=True,
-              help="Where each disagreement is written as a case file.")  # fmt: skip
+              help="Write each disagreement as a case file in this folder.")  # fmt: skip
 def fuzz_command(count, seed, chosen, ops_text, kinks, out) -> None:
     """Run COUNT random programs over the op vocabulary on every backend; shrink each
     disagreement and write it to OUTPUT_DIR as a case file.

@@ -46,7 +46,7 @@ def _choose(path: Path, name: str | None):
     "framework",
     required=True,
     type=click.Choice(_FRAMEWORKS),
-    help="The framework the script uses (numpy: central differences, no autodiff).",
+    help="Write the script for this framework (numpy: central differences, no autodiff).",
 )
 @click.option(
     "-o",
