@@ -103,7 +103,7 @@ def against(
         if mismatch:
             found.append(mismatch)
     for fd_side, grad_side, name in ((expected, outcome, backend), (outcome, expected, other)):
-        projections = getattr(fd_side, "projections", None)
+        projections = fd_side.projections if isinstance(fd_side, Outcome) else None
         if projections and getattr(grad_side, "grad", None):
             compared = True
             found += list(_projections(grad_side, fd_side, tol, name))
@@ -135,7 +135,7 @@ def _check(result: BackendResult, expected: Outcome | Expect, tol: Tolerance, ot
 
 def fd_exact(outcome: Outcome | None) -> bool:
     """Whether fd's outcome is exact to rounding: the complex step for every param."""
-    return outcome is not None and outcome.info.get("fd_method") == "complex"
+    return outcome is not None and outcome.fd is not None and outcome.fd.method == "complex"
 
 
 def _verdict(case: Case, result: BackendResult, ref: Outcome | None, exact: bool) -> None:

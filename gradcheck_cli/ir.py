@@ -9,6 +9,7 @@ gives it a fresh variable (`Y`, then `Y#2`), so the program is in SSA form.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,22 @@ class Eqn:
     column: int = 0
     source: str = ""  # "program" or "cost"
     text: str = ""  # the source text of the expression that made this eqn
+
+
+@dataclass(frozen=True)
+class Aval:
+    """What the abstract pass (shapes.py) knows of a variable: its shape and dtype."""
+
+    shape: tuple[int, ...]
+    dtype: Any  # numpy.dtype
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
 
 
 @dataclass(frozen=True)

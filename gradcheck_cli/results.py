@@ -17,6 +17,17 @@ STATUSES = ("pass", "fail", "error", "skip")
 _SEVERITY = {"skip": 0, "pass": 1, "fail": 2, "error": 3}
 
 
+@dataclass(frozen=True)
+class FdDetail:
+    """What only the fd backend has: its method, its error estimate per gradient element,
+    and, in the directional mode, the directional derivatives it measured instead."""
+
+    method: str  # central, complex or richardson (several: "complex, central")
+    note: str = ""  # why the complex step was asked for and not used
+    error: dict[str, np.ndarray] | None = None
+    projections: list[Any] | None = None
+
+
 @dataclass
 class Outcome:
     """What one backend produced for one case; every array is a NumPy array."""
@@ -29,9 +40,12 @@ class Outcome:
     error_type: str = ""
     skip: str | None = None  # why it did not run
     info: dict[str, Any] = field(default_factory=dict)  # method, version, timings...
-    projections: list[Any] | None = None  # fd's directional derivatives, when directional
-    grad_error: dict[str, np.ndarray] | None = None  # fd's error estimate per element
+    fd: FdDetail | None = None  # the fd backend's own detail
     notes: list[str] = field(default_factory=list)  # the backend's remarks for the report
+
+    @property
+    def projections(self) -> list[Any] | None:
+        return self.fd.projections if self.fd else None
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .backends.np_rules import apply
 from .errors import Position, Problem
-from .ir import ArrayRef, Eqn, Var, read
+from .ir import ArrayRef, Aval, Eqn, Var, read
 from .limits import DEFAULT, Limits, quantity, refusal
 from .ops import OPS
 
@@ -33,18 +32,6 @@ if TYPE_CHECKING:
 # A reverse-mode backend holds each intermediate and its cotangent, and a framework its own
 # copies besides: the memory a case needs, as a multiple of its intermediates' bytes.
 BACKEND_FACTOR = 3
-
-
-@dataclass(frozen=True)
-class Aval:
-    """What the abstract pass knows of a variable: its shape and dtype."""
-
-    shape: tuple[int, ...]
-    dtype: np.dtype
-
-    @property
-    def size(self) -> int:
-        return math.prod(self.shape)
 
 
 def aval(value: Any) -> Aval:

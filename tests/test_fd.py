@@ -17,8 +17,8 @@ def test_central_differences_match_the_exact_gradient():
     exact = np.exp(w) * (np.sin(w) + np.cos(w))
     np.testing.assert_allclose(out.grad["w"], exact, rtol=1e-8)
     # the error estimate bounds the real error and is small
-    assert np.all(np.abs(out.grad["w"] - exact) <= 10 * out.grad_error["w"])
-    assert np.all(out.grad_error["w"] < 1e-6)
+    assert np.all(np.abs(out.grad["w"] - exact) <= 10 * out.fd.error["w"])
+    assert np.all(out.fd.error["w"] < 1e-6)
 
 
 def test_the_step_scales_with_the_element():
@@ -40,8 +40,8 @@ def test_directional_mode_matches_the_projection_of_the_full_gradient():
     )
     full = FdSession(case, {"fd_mode": "full"}).evaluate()
     directional = FdSession(case, {"fd_mode": "directional", "fd_directions": 3}).evaluate()
-    assert directional.grads is None and len(directional.projections) == 3
-    for p in directional.projections:
+    assert directional.grads is None and len(directional.fd.projections) == 3
+    for p in directional.fd.projections:
         assert abs(np.sum(p.direction["w"] ** 2) - 1) < 1e-12  # a unit direction
         projected = float(np.sum(full.grads["w"] * p.direction["w"]))
         assert abs(projected - p.value) <= 1e-6 * max(1.0, abs(projected))

@@ -50,12 +50,12 @@ def test_batched_fd_equals_looped_fd(id_, method):
     batched_session, batched = _evaluate(case, fd_method=method)
     looped_session, looped = _evaluate(case, fd_method=method, fd_batch=False)
     assert batched_session.batch == (id_ not in UNBATCHED)
-    assert not looped_session.batch and batched.method == looped.method
+    assert not looped_session.batch and batched.fd.method == looped.fd.method
     for name, grad in looped.grads.items():
         scale = np.max(np.abs(grad), initial=1.0)
         np.testing.assert_allclose(batched.grads[name], grad, rtol=1e-9, atol=1e-12 * scale)
         # an estimate made of rounding-level differences: the same size, not the same digits
-        ratio = (batched.error[name] + 1e-300) / (looped.error[name] + 1e-300)
+        ratio = (batched.fd.error[name] + 1e-300) / (looped.fd.error[name] + 1e-300)
         assert np.all((ratio > 0.1) & (ratio < 10))
 
 
@@ -67,8 +67,8 @@ def test_the_directional_mode_batched_equals_looped():
         options = {"fd_mode": "directional", "fd_method": method}
         batched = FdSession(case, options).evaluate()
         looped = FdSession(case, {**options, "fd_batch": False}).evaluate()
-        assert batched.method == looped.method == method
-        for b, p in zip(batched.projections, looped.projections, strict=True):
+        assert batched.fd.method == looped.fd.method == method
+        for b, p in zip(batched.fd.projections, looped.fd.projections, strict=True):
             np.testing.assert_array_equal(b.direction["w"], p.direction["w"])
             assert abs(b.value - p.value) <= 1e-10 * max(1.0, abs(p.value))
 
@@ -103,7 +103,7 @@ def test_the_analytic_opcases_cover_every_op_the_complex_step_takes():
 def test_the_complex_step_is_exact_on_analytic_cases(id_):
     case = _case(id_)
     _, out = _evaluate(case)  # auto
-    assert out.method == "complex" and out.note == ""
+    assert out.fd.method == "complex" and out.fd.note == ""
     for name, exact in _exact(case).items():
         scale = np.max(np.abs(exact))
         np.testing.assert_allclose(out.grads[name], exact, rtol=1e-13, atol=1e-13 * scale)
@@ -115,7 +115,7 @@ def test_the_complex_step_agrees_with_central_differences(id_):
     _, complex_ = _evaluate(case, fd_method="complex")
     _, central = _evaluate(case, fd_method="central")
     for name, grad in central.grads.items():
-        bound = 10 * central.error[name] + 1e-9 * np.max(np.abs(grad))
+        bound = 10 * central.fd.error[name] + 1e-9 * np.max(np.abs(grad))
         assert np.all(np.abs(complex_.grads[name] - grad) <= bound)
 
 
@@ -123,9 +123,9 @@ def test_the_complex_step_agrees_with_central_differences(id_):
 def test_the_complex_step_is_never_chosen_for_a_non_analytic_program(id_):
     case = _case(id_)
     _, auto = _evaluate(case)
-    assert auto.method == "central" and auto.note == ""
+    assert auto.fd.method == "central" and auto.fd.note == ""
     _, asked = _evaluate(case, fd_method="complex")
-    assert asked.method == "central" and "not analytic" in asked.note
+    assert asked.fd.method == "central" and "not analytic" in asked.fd.note
 
 
 def test_every_analytic_op_but_arctan2_takes_complex_numbers():
@@ -149,7 +149,7 @@ def test_the_complex_step_is_not_used_at_the_edge_of_an_ops_domain(cost, params,
     env = {**case.inputs, **case.params}
     assert edge in complex_refusal(case.program, np_engine.forward(case.program, env).env)
     _, out = _evaluate(case)
-    assert out.method == "central"
+    assert out.fd.method == "central"
     _, plain = _evaluate(case, fd_method="central")
     for name, grad in plain.grads.items():
         np.testing.assert_array_equal(out.grads[name], grad)
@@ -158,14 +158,14 @@ def test_the_complex_step_is_not_used_at_the_edge_of_an_ops_domain(cost, params,
 def test_a_whole_exponent_of_a_negative_base_keeps_the_complex_step():
     case = make_case("sum(x ** 3 + x ** -1)", {"x": [-2.0, 0.5]}, {})
     _, out = _evaluate(case)
-    assert out.method == "complex"
+    assert out.fd.method == "complex"
     np.testing.assert_allclose(out.grads["x"], _exact(case)["x"], rtol=1e-14)
 
 
 def test_the_method_used_is_reported_and_an_unknown_one_refused():
     case = make_case("sum(exp(w) + abs(w))", {"w": [0.5, 1.0]}, {})
     for asked, used in [("auto", "central"), ("richardson", "richardson")]:
-        assert _evaluate(case, fd_method=asked)[1].method == used
+        assert _evaluate(case, fd_method=asked)[1].fd.method == used
     out = backends.run("fd", make_case("sum(exp(w))", {"w": [0.5, 1.0]}, {}))
     np.testing.assert_allclose(out.grad["w"], np.exp([0.5, 1.0]), rtol=1e-15)
     with pytest.raises(UsageError, match="fd_method 'exact'"):
@@ -185,9 +185,9 @@ def test_richardson_beats_central_differences_on_a_smooth_case():
     errors = {}
     for method in ("central", "richardson"):
         _, out = _evaluate(case, fd_method=method)
-        assert out.method == method
+        assert out.fd.method == method
         errors[method] = np.max(np.abs(out.grads["w"] - exact))
-        assert np.all(np.abs(out.grads["w"] - exact) <= 10 * out.error["w"])  # an estimate
+        assert np.all(np.abs(out.grads["w"] - exact) <= 10 * out.fd.error["w"])  # an estimate
     assert errors["richardson"] < errors["central"] / 10
 
 

@@ -93,9 +93,10 @@ def _problem(check: Check, result: CaseResult) -> str:
     for name, reason in skipped.items():  # a framework may skip what it declares it cannot do
         if not reason or name in ("numpy", "fd"):
             return f"{name} skipped ({reason or 'no reason given'})"
-    info = result.backends["fd"].outcome.info if "fd" in result.backends else {}
-    if check.name.startswith("complex") and info.get("fd_method") != "complex":
-        return f"fd used {info.get('fd_method')!r}, not the complex step ({info.get('fd_note')})"
+    fd = result.backends["fd"].outcome.fd if "fd" in result.backends else None
+    if check.name.startswith("complex") and (fd is None or fd.method != "complex"):
+        method, note = (fd.method, fd.note) if fd else (None, "")
+        return f"fd used {method!r}, not the complex step ({note})"
     return ""
 
 

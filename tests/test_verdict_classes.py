@@ -47,9 +47,9 @@ def test_fd_is_right_on_0d_operands(cost, params, want, method, batch):
         warnings.simplefilter("error")  # a ComplexWarning must not reach the user
         out = backends.run("fd", case, {"fd_method": method, "fd_batch": batch})
     if method == "complex" and "max(" not in cost:  # analytic: the complex step must hold
-        assert out.info["fd_method"] == "complex"
+        assert out.fd.method == "complex"
     for name, value in want.items():
-        tol = 1e-12 if out.info["fd_method"] == "complex" else 1e-7
+        tol = 1e-12 if out.fd.method == "complex" else 1e-7
         np.testing.assert_allclose(out.grad[name], value, rtol=tol, atol=tol, err_msg=name)
 
 
@@ -148,7 +148,7 @@ def test_fd_noise_around_an_exact_zero_does_not_drive_adagrad():
     )
     case = case_of(text)
     fd, numpy = backends.run("fd", case), backends.run("numpy", case)
-    assert fd.info["fd_method"] == "central"  # abs is not analytic
+    assert fd.fd.method == "central"  # abs is not analytic
     np.testing.assert_array_equal(fd.grad["w"], np.zeros(3))
     np.testing.assert_allclose(fd.params["w"], numpy.params["w"], rtol=1e-12)
     assert any("within fd's error estimate of 0" in n for n in fd.notes)

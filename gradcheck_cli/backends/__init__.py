@@ -75,11 +75,7 @@ def drive(session: Session, case: Case) -> Outcome:
     started = time.perf_counter()
     first = session.evaluate()
     outcome = Outcome(value=np.asarray(first.value), grad=first.grads)
-    outcome.projections = getattr(first, "projections", None)
-    outcome.grad_error = getattr(first, "error", None) or None
-    for attribute, key in (("method", "fd_method"), ("note", "fd_note")):
-        if getattr(first, attribute, ""):
-            outcome.info[key] = getattr(first, attribute)
+    outcome.fd = getattr(first, "fd", None)  # only fd's evaluation has one (results.FdDetail)
     outcome.notes += getattr(first, "notes", [])
     if case.optimizer is not None and first.grads is None:
         outcome.info["note"] = "no params: a directional check computes no full gradient"

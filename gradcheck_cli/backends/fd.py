@@ -43,6 +43,7 @@ import numpy as np
 
 from .. import optim
 from ..errors import UsageError
+from ..results import FdDetail
 from . import fd_batch, fd_methods
 from .np_engine import forward, reduced
 
@@ -84,10 +85,7 @@ class Evaluation:
     value: np.ndarray
     cost: float
     grads: dict[str, np.ndarray] | None
-    error: dict[str, np.ndarray] = field(default_factory=dict)
-    projections: list[Projection] | None = None
-    method: str = "central"  # the method used: central, complex or richardson
-    note: str = ""  # why `complex` was asked for and not used
+    fd: FdDetail  # the method, the error estimate, the projections
     notes: list[str] = field(default_factory=list)  # what a report should say (zeroed elements)
 
 
@@ -181,7 +179,7 @@ class FdSession:
         del run  # its intermediates: a large case should not hold them through the rest
         if self.directional:
             projections, method = self._projections(cost, method)
-            return Evaluation(value, cost, None, projections=projections, method=method)
+            return Evaluation(value, cost, None, FdDetail(method, projections=projections))
         grads, errors, used, zeroed = {}, {}, {}, []
         for name in self.case.wrt:
             grad, errors[name], m = self._gradient(name, cost, method)
@@ -191,7 +189,7 @@ class FdSession:
         if method == "complex" and "central" in used:
             note = "a complex step's real part was not the cost (a branch cut?)"
         method = ", ".join(used) or method
-        return Evaluation(value, cost, grads, errors, method=method, note=note, notes=zeroed)
+        return Evaluation(value, cost, grads, FdDetail(method, note, errors), notes=zeroed)
 
     def _method(self, env: Mapping[str, Any]) -> tuple[str, str]:
         if self.asked in ("central", "richardson"):

@@ -108,14 +108,26 @@ def _backend(r: BackendResult) -> dict[str, Any]:
         "version": str(info["version"]) if "version" in info else None,
         "seconds": plain(info.get("seconds")),
         "values": {k: plain(getattr(outcome, k)) for k in ("value", "grad", "params", "costs")},
-        "grad_error": plain(outcome.grad_error),
+        "grad_error": plain(outcome.fd.error if outcome.fd else None),
         "compared": list(r.compared),
         "tolerances": {
             o: {"rtol": plain(t[0]), "atol": plain(t[1])} for o, t in r.tolerances.items()
         },
         "mismatches": [mismatch(m) for m in r.mismatches],
         "notes": list(outcome.notes),
-        "info": {k: plain(v) for k, v in info.items() if k not in _INFO_KEYS},
+        "info": {
+            k: plain(v) for k, v in {**info, **_fd_info(outcome)}.items() if k not in _INFO_KEYS
+        },
+    }
+
+
+def _fd_info(outcome: Any) -> dict[str, Any]:
+    """fd's method (and why not the complex step) among the info, as the format has it."""
+    if outcome.fd is None:
+        return {}
+    return {
+        "fd_method": outcome.fd.method,
+        **({"fd_note": outcome.fd.note} if outcome.fd.note else {}),
     }
 
 

@@ -1,7 +1,8 @@
 """The jax repro script: the case in `jax.numpy`, differentiated by `jax.value_and_grad`,
-stepped by optax, with the functions and the optax mapping of the jax backend
-(gradcheck_cli/backends/jax_backend.py). The script runs eagerly (the backend compiles
-where that gives the same result). This module writes text; it does not import jax.
+stepped by optax. Each line of the program and the optimizer is printed from the trees of
+gradcheck_cli/spelling/jax.py, the ones the jax backend runs. The script runs eagerly (the
+backend compiles where that gives the same result). This module writes text; it does not
+import jax.
 """
 
 from __future__ import annotations
@@ -9,88 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from ..case import Case
-from .expr import Arg, Expr, Site, Template, call, fit, from_spec, nested, py
-from .numpy_like import np_index, numpy_like
-from .program import describe, header, hyperparameters, render
+from ..spelling import jax as jax_spelling
+from ..spelling.site import lower
+from ..spelling.tree import source
+from .expr import fit, from_spec, nested, py
+from .program import describe, header, hyperparameters, render_lowered
 
 FRAMEWORK = "jax"
+SPELL = jax_spelling.SPELL  # the table the jax backend runs
 
 
 def problem(case: Case) -> str | None:
     spec = case.optimizer
-    if spec is not None and spec.name == "sgd" and hyperparameters(case)["dampening"] != 0:
-        return "optax.sgd has no dampening (the jax backend skips this case)"
-    return None
-
-
-def _nn(fn: str) -> Template:
-    return lambda site, args: call(fn, args[0].text, **site.changed())
-
-
-def _getitem(site: Site, args: list[Arg]) -> Expr:
-    # an index written as a list becomes an array: JAX takes no list as an index
-    return np_index(site, args, lambda entries: f"jnp.array({py(entries)})")
-
-
-TEMPLATES: dict[str, Template] = {
-    **numpy_like("jnp"),
-    "sigmoid": _nn("jax.nn.sigmoid"),
-    "relu": _nn("jax.nn.relu"),
-    "softplus": _nn("jax.nn.softplus"),
-    "softmax": _nn("jax.nn.softmax"),
-    "log_softmax": _nn("jax.nn.log_softmax"),
-    "logsumexp": _nn("jax.scipy.special.logsumexp"),
-    "getitem": _getitem,
-}
-
-
-# ---- optax, as the contract maps torch.optim's hyperparameters ---------------------------
-
-
-def _decayed(h: dict[str, Any], rule: str) -> str:
-    """torch's coupled weight decay: the decayed weights added to the gradient first."""
-    if not h["weight_decay"]:
-        return rule
-    return f"optax.chain(optax.add_decayed_weights({h['weight_decay']!r}), {rule})"
-
-
-def _sgd(h: dict[str, Any]) -> str:
-    momentum = h["momentum"] or None
-    return _decayed(h, f"optax.sgd({h['lr']!r}, momentum={momentum!r}, nesterov={h['nesterov']})")
-
-
-def _adam(h: dict[str, Any]) -> str:
-    (b1, b2), fn = h["betas"], "optax.amsgrad" if h["amsgrad"] else "optax.adam"
-    return _decayed(h, f"{fn}({h['lr']!r}, b1={b1!r}, b2={b2!r}, eps={h['eps']!r})")
-
-
-def _adamw(h: dict[str, Any]) -> str:
-    (b1, b2), wd = h["betas"], h["weight_decay"]
-    if not h["amsgrad"]:
-        return (
-            f"optax.adamw({h['lr']!r}, b1={b1!r}, b2={b2!r}, eps={h['eps']!r}, weight_decay={wd!r})"
-        )
-    # optax.adamw's own chain with amsgrad's first link, as optax.amsgrad is optax.adam's
-    return (
-        f"optax.chain(optax.scale_by_amsgrad(b1={b1!r}, b2={b2!r}, eps={h['eps']!r}), "
-        f"optax.add_decayed_weights({wd!r}), optax.scale_by_learning_rate({h['lr']!r}))"
-    )
-
-
-def _rmsprop(h: dict[str, Any]) -> str:
-    momentum = h["momentum"] or None
-    return (
-        f"optax.rmsprop({h['lr']!r}, decay={h['alpha']!r}, eps={h['eps']!r}, "
-        f"centered={h['centered']}, momentum={momentum!r})"
-    )
-
-
-def _adagrad(h: dict[str, Any]) -> str:
-    init = h["initial_accumulator_value"]
-    return f"optax.adagrad({h['lr']!r}, initial_accumulator_value={init!r}, eps={h['eps']!r})"
-
-
-OPTIMIZERS = {"sgd": _sgd, "adam": _adam, "adamw": _adamw, "rmsprop": _rmsprop, "adagrad": _adagrad}
+    reason = spec and jax_spelling.unsupported(spec.name, hyperparameters(case))
+    return f"{reason} (the jax backend skips this case)" if reason else None
 
 
 # ---- the script ---------------------------------------------------------------------------
@@ -132,7 +65,8 @@ def _imports(case: Case, specs: dict[str, Any]) -> list[str]:
 
 
 def script(case: Case, specs: dict[str, Any]) -> str:
-    body = render(case, TEMPLATES, lambda v: f"jnp.asarray({py(v)}, dtype=jnp.{case.dtype})")
+    constant = lambda v: f"jnp.asarray({py(v)}, dtype=jnp.{case.dtype})"  # noqa: E731
+    body = render_lowered(case, lower(case, jax_spelling.SPELL), constant)
     names = body.names
     lines = [*header(case, "jax", describe(case)), *_imports(case, specs), ""]
     if case.dtype == "float64":
@@ -151,7 +85,8 @@ def script(case: Case, specs: dict[str, Any]) -> str:
     if case.optimizer is None:
         lines += [f"(loss, cost), grads = {grad_fn}(params)", 'print("value:", cost.tolist())']
         return "\n".join([*lines, *prints]) + "\n"
-    lines += [f"optimizer = {OPTIMIZERS[case.optimizer.name](hyperparameters(case))}"]
+    optimizer = jax_spelling.OPTIMIZERS[case.optimizer.name](hyperparameters(case))
+    lines += [f"optimizer = {source(optimizer, []).text}"]
     lines += ["opt_state = optimizer.init(params)", "costs = []"]
     loop = [
         f"(loss, cost), grads = {grad_fn}(params)",

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..case import Case
-from .expr import Arg, Expr, Site, Template, call, fit, from_spec, names_list, nested, py
-from .numpy_like import np_index, numpy_like
-from .program import describe, header, hyperparameters, render
+from ..spelling import numpy as numpy_spelling
+from ..spelling.site import lower
+from .expr import fit, from_spec, names_list, nested, py
+from .program import describe, header, hyperparameters, render_lowered
 
 FRAMEWORK = "numpy"
 
@@ -21,20 +22,7 @@ def problem(case: Case) -> str | None:
     return None
 
 
-def _helper(name: str) -> Template:
-    """A function of jax.nn / jax.scipy that NumPy lacks: defined in the script."""
-    return lambda site, args: call(name, args[0].text, **site.changed())
-
-
-def _getitem(site: Site, args: list[Arg]) -> Expr:
-    return np_index(site, args, py)
-
-
-TEMPLATES: dict[str, Template] = {
-    **numpy_like("np"),
-    **{op: _helper(op) for op in "sigmoid relu softplus softmax log_softmax logsumexp".split()},
-    "getitem": _getitem,
-}
+SPELL = numpy_spelling.SPELL
 
 # The definitions of the helpers, and which helpers each needs.
 HELPERS = {
@@ -185,7 +173,8 @@ def _functions(case: Case, body: Any) -> list[str]:
 
 
 def script(case: Case, specs: dict[str, Any]) -> str:
-    body = render(case, TEMPLATES, lambda v: f"np.asarray({py(v)}, dtype=np.{case.dtype})")
+    constant = lambda v: f"np.asarray({py(v)}, dtype=np.{case.dtype})"  # noqa: E731
+    body = render_lowered(case, lower(case, SPELL), constant)
     lines = [*header(case, "numpy", describe(case)), "import numpy as np", ""]
     lines.append('print("numpy", np.__version__)')
     entries = [

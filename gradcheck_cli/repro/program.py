@@ -220,3 +220,27 @@ def describe(case: Case) -> list[str]:
     if tuple(case.wrt) != tuple(case.params):
         lines.append(f"differentiated: {', '.join(case.wrt)}; the other params are constants")
     return lines
+
+
+def render_lowered(case: Case, lowered: list[Any], constant: Callable[[Any], str]) -> Body:
+    """The program, one line per statement, from the trees the backend runs (`spelling`):
+    a temporary used once is folded into its user, the others get a line of their own."""
+    from ..spelling.tree import Text, literal, source
+
+    names = _names(case, _uses(case))
+    texts: dict[str, Text] = {name: Text(names[name]) for name in [*case.params, *case.inputs]}
+    lines: list[str] = []
+    for step in lowered:
+        eqn = step.eqn
+        args = [literal(a.value) if isinstance(a, Lit) else texts[a.name] for a in eqn.inputs]
+        text = source(step.tree, args)
+        if eqn.out in names:
+            lines += split_line(f"{names[eqn.out]} = {text.text}")
+            text = Text(names[eqn.out])
+        texts[eqn.out] = text
+    cost = case.program.cost
+    if isinstance(cost, Lit):
+        return Body((*lines, f"cost = {constant(cost.value)}"), "cost", names)
+    if cost.name in names:
+        return Body(tuple(lines), names[cost.name], names)
+    return Body((*lines, *split_line(f"cost = {texts[cost.name].text}")), "cost", names)
