@@ -699,24 +699,7 @@ def _torch_adjoints(module: Any, case: Case, wanted: Mapping[str, Node]) -> dict
 
 
 def _jax_adjoints(module: Any, case: Case, wanted: Mapping[str, Node]) -> dict:
-    """jax.grad with respect to a zero added to each intermediate (and to the params)."""
-    import jax
-    import jax.numpy as jnp
-
-    with jax.enable_x64(case.dtype == "float64"):
-        fixed = {k: jnp.asarray(v) for k, v in {**case.inputs, **case.params}.items()}
-        start = {
-            k: fixed[k] if k in case.params else jnp.zeros_like(n.value) for k, n in wanted.items()
-        }
-
-        def target(diff: dict) -> Any:
-            env = {**fixed, **{k: v for k, v in diff.items() if k in case.params}}
-            for eqn in case.program.eqns:
-                out = module.FORWARD[eqn.op](*[ir.read(a, env) for a in eqn.inputs], **eqn.attrs)
-                env[eqn.out] = out + diff[eqn.out] if eqn.out in diff else out
-            return module.REDUCE[case.reduce](jnp.asarray(ir.read(case.program.cost, env)))
-
-        return {k: np.asarray(g) for k, g in jax.grad(target)(start).items()}
+    return module.adjoints(case, wanted)
 
 
 def _tf_adjoints(module: Any, case: Case, wanted: Mapping[str, Node]) -> dict:

@@ -1,9 +1,10 @@
 """The `jax` backend: the program in `jax.numpy`, differentiated by JAX, stepped by optax.
 
-`FORWARD` maps each op to the function a JAX user would call, the contract's choices where a
-name has several (`jnp.max`, `jnp.clip`, `jnp.linalg.norm`, `jax.scipy.special.logsumexp`,
-`**` as `jnp.power`, which turns a Python int exponent into `lax.integer_pow` as the
-operator does). No derivative is written here: `jax.value_and_grad` gives them all. Under
+The program is run from JAX's spelling table (gradcheck_cli/spelling/jax.py, the trees
+`gradcheck repro --backend jax` prints): the function a JAX user would call for each op,
+the contract's choices where a name has several (`jnp.max`, `jnp.clip`, `jnp.linalg.norm`,
+`jax.scipy.special.logsumexp`, `**` reaching `lax.integer_pow` for a Python int exponent).
+No derivative is written here: `jax.value_and_grad` gives them all. Under
 `reduce: native` the non-scalar cost goes to `jax.value_and_grad` as it is, and JAX's own
 TypeError ("Gradient only defined for scalar-output functions") is the result.
 
@@ -51,9 +52,8 @@ gives NaN (`x ** 0`, an integer power, gives 0), and so does d/dx of `x ** y` at
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,9 +63,11 @@ import jax.scipy.special
 import numpy as np
 import optax
 
-from .. import ir, optim
+from .. import optim
+from ..spelling import jax as spelling
+from ..spelling.site import Runner, lower
+from ..spelling.tree import Input, bind
 from . import xla_flags
-from .np_rules import is_operand
 
 xla_flags.apply()  # XLA's rewrites across ops off: jitted must equal eager (see the module)
 
@@ -83,108 +85,7 @@ def device() -> str:
     return jax.default_backend()
 
 
-# ---- the op table -------------------------------------------------------------------------
-
-
-def _variadic(fn: Callable[..., Any], *arrays: Any, axis: Any = 0) -> jax.Array:
-    return fn(arrays, axis=axis)  # the IR passes the list's arrays as separate inputs
-
-
-def _getitem(x: Any, *arrays: Any, index: tuple[Any, ...]) -> jax.Array:
-    # jnp indexing is NumPy's: integer lists gather (and accumulate in grad), masks select
-    return jnp.asarray(x)[ir.numpy_index(index, arrays)]
-
-
-FORWARD: dict[str, Callable[..., Any]] = {
-    "add": jnp.add,
-    "subtract": jnp.subtract,
-    "multiply": jnp.multiply,
-    "divide": jnp.divide,
-    "power": jnp.power,
-    "arctan2": jnp.arctan2,
-    "maximum": jnp.maximum,
-    "minimum": jnp.minimum,
-    "less": jnp.less,
-    "less_equal": jnp.less_equal,
-    "greater": jnp.greater,
-    "greater_equal": jnp.greater_equal,
-    "equal": jnp.equal,
-    "not_equal": jnp.not_equal,
-    "negative": jnp.negative,
-    "exp": jnp.exp,
-    "log": jnp.log,
-    "log1p": jnp.log1p,
-    "expm1": jnp.expm1,
-    "sqrt": jnp.sqrt,
-    "square": jnp.square,
-    "abs": jnp.abs,
-    "sign": jnp.sign,
-    "sin": jnp.sin,
-    "cos": jnp.cos,
-    "tan": jnp.tan,
-    "arcsin": jnp.arcsin,
-    "arccos": jnp.arccos,
-    "arctan": jnp.arctan,
-    "sinh": jnp.sinh,
-    "cosh": jnp.cosh,
-    "tanh": jnp.tanh,
-    "sigmoid": jax.nn.sigmoid,
-    "relu": jax.nn.relu,
-    "softplus": jax.nn.softplus,
-    "where": jnp.where,
-    "clip": jnp.clip,  # a_min, a_max arrive positionally: jnp.clip calls them min, max
-    "sum": jnp.sum,
-    "mean": jnp.mean,
-    "prod": jnp.prod,
-    "max": jnp.max,
-    "min": jnp.min,
-    "argmax": jnp.argmax,
-    "argmin": jnp.argmin,
-    "logsumexp": jax.scipy.special.logsumexp,
-    "norm": jnp.linalg.norm,
-    "softmax": jax.nn.softmax,
-    "log_softmax": jax.nn.log_softmax,
-    "cumsum": jnp.cumsum,
-    "matmul": jnp.matmul,
-    "dot": jnp.dot,
-    "outer": jnp.outer,
-    "transpose": jnp.transpose,
-    "reshape": jnp.reshape,
-    "expand_dims": jnp.expand_dims,
-    "squeeze": jnp.squeeze,
-    "flip": jnp.flip,
-    "concatenate": partial(_variadic, jnp.concatenate),
-    "stack": partial(_variadic, jnp.stack),
-    "getitem": _getitem,
-}
-
-
-def _in_case_dtype(op: str, fn: Callable[..., Any], dtype: Any, *args: Any, **attrs: Any) -> Any:
-    """An op whose inputs hold no float computes in the case dtype where its result is a
-    float, as the numpy engine does (`np_rules.apply`): JAX takes int32 to float32 even
-    under x64, and jax.nn.sigmoid refuses integers outright."""
-    arrays = [a for a in args if isinstance(a, jax.Array | np.ndarray)]
-    if not arrays or any(jnp.issubdtype(a.dtype, jnp.inexact) for a in arrays):
-        return fn(*args, **attrs)
-    try:
-        out = fn(*args, **attrs)
-    except TypeError:
-        out = None
-    if out is not None and (not jnp.issubdtype(out.dtype, jnp.inexact) or out.dtype == dtype):
-        return out
-    cast = [
-        a.astype(dtype) if isinstance(a, jax.Array | np.ndarray) and is_operand(op, i) else a
-        for i, a in enumerate(args)
-    ]
-    return fn(*cast, **attrs)
-
-
-REDUCE: dict[str, Callable[[Any], Any]] = {
-    "sum": jnp.sum,
-    "mean": jnp.mean,
-    "none": jnp.asarray,  # already a scalar (the loader checked)
-    "native": lambda value: value,  # as it is: JAX refuses a non-scalar itself
-}
+NAMESPACE = {"jax": jax, "jnp": jnp, "optax": optax}  # what the spelling's trees name
 
 # What tracing raises where compiled code cannot express a case: it then runs eagerly.
 NEEDS_EAGER = (
@@ -195,70 +96,19 @@ NEEDS_EAGER = (
 )
 
 
-# ---- optimizers: the contract's mapping onto optax ----------------------------------------
-
-
 def hyperparameters(spec: OptimizerSpec) -> dict[str, Any]:
     # Python floats: optax then rounds them to the params' dtype, as a user's literals are
     return optim.hyperparameters(spec.name, spec.hparams)
 
 
-def _decayed(weight_decay: float, tx: optax.GradientTransformation) -> Any:
-    # torch's coupled weight decay: g + wd * p before the rule
-    return optax.chain(optax.add_decayed_weights(weight_decay), tx) if weight_decay else tx
-
-
-def _sgd(h: dict[str, Any]) -> Any:
-    sgd = optax.sgd(h["lr"], momentum=h["momentum"] or None, nesterov=h["nesterov"])
-    return _decayed(h["weight_decay"], sgd)
-
-
-def _adam(h: dict[str, Any]) -> Any:
-    (b1, b2), make = h["betas"], optax.amsgrad if h["amsgrad"] else optax.adam
-    return _decayed(h["weight_decay"], make(h["lr"], b1=b1, b2=b2, eps=h["eps"]))
-
-
-def _adamw(h: dict[str, Any]) -> Any:
-    (b1, b2), wd = h["betas"], h["weight_decay"]
-    if not h["amsgrad"]:
-        return optax.adamw(h["lr"], b1=b1, b2=b2, eps=h["eps"], weight_decay=wd)
-    # optax.adamw's own chain, its first link swapped as optax.amsgrad swaps optax.adam's
-    return optax.chain(
-        optax.scale_by_amsgrad(b1=b1, b2=b2, eps=h["eps"]),
-        optax.add_decayed_weights(wd),
-        optax.scale_by_learning_rate(h["lr"]),
-    )
-
-
-def _rmsprop(h: dict[str, Any]) -> Any:
-    momentum = h["momentum"] or None
-    return optax.rmsprop(
-        h["lr"], decay=h["alpha"], eps=h["eps"], centered=h["centered"], momentum=momentum
-    )
-
-
-def _adagrad(h: dict[str, Any]) -> Any:
-    init = h["initial_accumulator_value"]
-    return optax.adagrad(h["lr"], initial_accumulator_value=init, eps=h["eps"])
-
-
-OPTIMIZERS: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "sgd": _sgd,
-    "adam": _adam,
-    "adamw": _adamw,
-    "rmsprop": _rmsprop,
-    "adagrad": _adagrad,
-}
-
-
 def unsupported(case: Case) -> str | None:
-    missing = sorted(case.program.ops - FORWARD.keys())
-    if missing:
-        return f"no jax function for {', '.join(missing)}"
     spec = case.optimizer
-    if spec is not None and spec.name == "sgd" and hyperparameters(spec)["dampening"] != 0:
-        return "optax.sgd has no dampening: its momentum trace adds the whole gradient"
-    return None
+    return spelling.unsupported(spec.name, hyperparameters(spec)) if spec else None
+
+
+def optimizer(spec: OptimizerSpec) -> Any:
+    """optax's transformation, built from the spelling's tree (what repro prints)."""
+    return bind(spelling.OPTIMIZERS[spec.name](hyperparameters(spec)), NAMESPACE)(())
 
 
 # ---- the session --------------------------------------------------------------------------
@@ -283,10 +133,10 @@ class JaxSession:
             self._params = {k: jnp.asarray(v) for k, v in case.params.items()}
             self._fixed = {k: v for k, v in self._params.items() if k not in case.wrt}
             spec = case.optimizer
-            self.optimizer = OPTIMIZERS[spec.name](hyperparameters(spec)) if spec else None
+            self.optimizer = optimizer(spec) if spec else None
             self.opt_state = self.optimizer.init(self._wrt()) if self.optimizer else None
-        dtype = jnp.dtype(case.dtype)
-        self.table = {op: partial(_in_case_dtype, op, fn, dtype) for op, fn in FORWARD.items()}
+        self.runner = Runner(case, lower(case, spelling.SPELL), NAMESPACE)
+        self.reduce = bind(spelling.REDUCE[case.reduce](Input(0)), NAMESPACE)
         self._eager = jax.value_and_grad(self._loss, has_aux=True)
         self._compiled = jax.jit(self._eager) if compile else None
 
@@ -298,8 +148,8 @@ class JaxSession:
 
     def _loss(self, wrt: dict[str, jax.Array]) -> tuple[Any, Any]:
         env = {**self.inputs, **self._fixed, **wrt}
-        value = ir.evaluate(self.case.program, env, self.table)
-        return REDUCE[self.case.reduce](value), value
+        value = jnp.asarray(self.runner.run(env))  # a cost written as a number too
+        return self.reduce([value]), value
 
     def _value_and_grad(self, wrt: dict[str, jax.Array]) -> Any:
         if self._compiled is not None:
@@ -328,6 +178,25 @@ class JaxSession:
     def params(self) -> dict[str, np.ndarray]:
         with self._scope():
             return {k: np.array(v) for k, v in self._params.items()}
+
+
+def adjoints(case: Case, wanted: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """For `gradcheck explain --compare jax`: jax.grad of the reduced cost with respect to
+    each variable in `wanted` (variable -> something with its `.value`), a zero added to
+    each intermediate so that JAX differentiates with respect to it."""
+    session = JaxSession(case, compile=False)
+    with session._scope():
+        fixed = {**session.inputs, **session._params}
+        start = {
+            k: fixed[k] if k in case.params else jnp.zeros_like(n.value) for k, n in wanted.items()
+        }
+
+        def target(diff: dict) -> Any:
+            env = {**fixed, **{k: v for k, v in diff.items() if k in case.params}}
+            tap = lambda name, value: value + diff[name] if name in diff else value  # noqa: E731
+            return session.reduce([jnp.asarray(session.runner.run(env, tap))])
+
+        return {k: np.asarray(g) for k, g in jax.grad(target)(start).items()}
 
 
 # ---- the persistent compilation cache (opt-in) ---------------------------------------------

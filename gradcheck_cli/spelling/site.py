@@ -122,7 +122,10 @@ class Runner:
             (step.eqn.out, step.eqn.inputs, bind(step.tree, namespace)) for step in lowered
         ]
 
-    def run(self, env: dict[str, Any]) -> Any:
+    def run(self, env: dict[str, Any], tap: Callable[[str, Any], Any] | None = None) -> Any:
+        """Each equation in turn into `env`; `tap(variable, value)`, where given, may replace
+        each result (explain's adjoints add a zero to differentiate with respect to it)."""
         for out, atoms, fn in self.steps:
-            env[out] = fn([env[a.name] if type(a) is Var else a.value for a in atoms])
+            value = fn([env[a.name] if type(a) is Var else a.value for a in atoms])
+            env[out] = value if tap is None else tap(out, value)
         return read(self.cost, env)
