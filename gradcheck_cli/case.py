@@ -1,4 +1,9 @@
-"""The frozen Case: what one case file entry means once it is validated (see `load.py`)."""
+"""The frozen Case: what one case file entry means once it is validated (see `load.py`).
+
+Its defaults are the case format's (`caseformat`); a key whose default depends on the rest
+of the case (`wrt`: all params; `steps`: 1 with an optimizer) has none here: the loader
+always gives it.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,21 @@ from typing import Any
 
 import numpy as np
 
+from .caseformat import BY_KEY, DEFAULT_TOLERANCE, EXPECT, KEYS, Key
 from .errors import Position
+from .implementations import Implementation
 from .ir import Program
-from .results import BACKENDS
 
-CASE_KEYS = (
-    "name description tags dtype params inputs program cost reduce wrt optimizer steps "
-    "backends reference tolerance expect expect_backend"
-).split()
-EXPECT_KEYS = ("value", "grad", "params", "costs", "raises")
-REDUCES = ("sum", "mean", "none", "native")
-DEFAULT_TOLERANCE = {"float64": (1e-7, 1e-9), "float32": (1e-4, 1e-5)}
+CASE_KEYS = [key.name for key in KEYS]
+EXPECT_KEYS = tuple(key.name for key in EXPECT.keys)
+REDUCES = tuple(BY_KEY["reduce"].kind.choices)
 FD_MIN_TOLERANCE = (1e-5, 1e-7)
+
+
+def _default(key: Key) -> Any:
+    """A field with `key`'s default, a fresh copy where it is a mapping."""
+    value = key.default
+    return field(default_factory=lambda: dict(value)) if isinstance(value, dict) else value
 
 
 @dataclass(frozen=True)
@@ -30,11 +38,11 @@ class Tolerance:
 
 @dataclass(frozen=True)
 class Expect:
-    value: np.ndarray | None = None
-    grad: Mapping[str, np.ndarray] | None = None
-    params: Mapping[str, np.ndarray] | None = None
-    costs: np.ndarray | None = None
-    raises: str | None = None
+    value: np.ndarray | None = _default(EXPECT.get("value"))
+    grad: Mapping[str, np.ndarray] | None = _default(EXPECT.get("grad"))
+    params: Mapping[str, np.ndarray] | None = _default(EXPECT.get("params"))
+    costs: np.ndarray | None = _default(EXPECT.get("costs"))
+    raises: str | None = _default(EXPECT.get("raises"))
     position: Position | None = None
 
 
@@ -44,25 +52,26 @@ class OptimizerSpec:
     hparams: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Case:
     name: str
     position: Position
     params: Mapping[str, np.ndarray]
-    program: Program
-    description: str = ""
-    tags: tuple[str, ...] = ()
-    dtype: str = "float64"
-    inputs: Mapping[str, np.ndarray] = field(default_factory=dict)
-    reduce: str = "none"
-    wrt: tuple[str, ...] = ()
-    optimizer: OptimizerSpec | None = None
-    steps: int = 0
-    backends: tuple[str, ...] = BACKENDS
-    reference: str = "fd"
-    tolerance: Tolerance | None = None  # as written in the case; None: by dtype
-    expect: Expect | None = None
-    expect_backend: Mapping[str, Expect] = field(default_factory=dict)
+    program: Program | None  # the `program` and `cost` keys, parsed together; None: no cost
+    description: str = _default(BY_KEY["description"])
+    tags: tuple[str, ...] = _default(BY_KEY["tags"])
+    dtype: str = _default(BY_KEY["dtype"])
+    inputs: Mapping[str, np.ndarray] = _default(BY_KEY["inputs"])
+    reduce: str = _default(BY_KEY["reduce"])
+    wrt: tuple[str, ...]
+    optimizer: OptimizerSpec | None = _default(BY_KEY["optimizer"])
+    steps: int
+    backends: tuple[str, ...] = _default(BY_KEY["backends"])
+    reference: str = _default(BY_KEY["reference"])
+    tolerance: Tolerance | None = _default(BY_KEY["tolerance"])  # as written; None: by dtype
+    expect: Expect | None = _default(BY_KEY["expect"])
+    expect_backend: Mapping[str, Expect] = _default(BY_KEY["expect_backend"])
+    implementations: Mapping[str, Implementation] = _default(BY_KEY["implementations"])
     source: Mapping[str, Position] = field(default_factory=dict)  # key -> where it is written
     origins: Mapping[str, Position] = field(default_factory=dict)  # program/cost -> text start
     avals: Mapping[str, Any] = field(default_factory=dict)  # variable -> shapes.Aval, once checked

@@ -63,7 +63,9 @@ def list_command(paths) -> None:
     cases, problems = load_all(found.files)
     for case in cases:
         tags = f"  [{', '.join(case.tags)}]" if case.tags else ""
-        click.echo(f"{case.name}  {case.position}{tags}  backends: {' '.join(case.backends)}")
+        rows = [b for b in case.backends if case.program is not None or b == "fd"]
+        rows += [impl.row for impl in case.implementations.values()]
+        click.echo(f"{case.name}  {case.position}{tags}  backends: {' '.join(rows)}")
     for problem in problems:
         click.echo(str(problem), err=True)
     raise SystemExit(2 if problems else 0)

@@ -657,74 +657,18 @@ def compare_with(backend: str, w: Walkthrough) -> Comparison:
 
 def framework_adjoints(backend: str, case: Case, w: Walkthrough) -> tuple[dict, str]:
     """The framework's adjoint of every node that has one in the engine, by node name."""
-    if backend not in _ADJOINTS:
-        return {}, f"{backend} computes the params' gradients only, no intermediate adjoints"
     module = backends.load(backend)
+    if not hasattr(module, "adjoints"):
+        return {}, f"{backend} computes the params' gradients only, no intermediate adjoints"
     reason = module.unsupported(case)
     if reason:
         return {}, f"{backend} cannot run this case: {reason}"
     wanted = {n.var: n for n in w.nodes if n.adjoint is not None}
     try:
-        found = _ADJOINTS[backend](module, case, wanted)
+        found = module.adjoints(case, wanted)
     except Exception as exc:  # the framework's own refusal (a non-scalar target) is the answer
         return {}, f"{backend} gives no adjoints: {type(exc).__name__}: {str(exc).strip()}"
     return {wanted[var].name: np.asarray(value) for var, value in found.items()}, ""
-
-
-def _target(value: Any, reduce: str, total: Callable, mean: Callable) -> Any:
-    return total(value) if reduce == "sum" else mean(value) if reduce == "mean" else value
-
-
-def _torch_adjoints(module: Any, case: Case, wanted: Mapping[str, Node]) -> dict:
-    """torch.autograd.grad with respect to the intermediate tensors themselves."""
-    import torch
-
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(getattr(torch, case.dtype))  # as the torch backend runs a program
-    try:
-        env = {k: torch.tensor(v) for k, v in case.inputs.items()}
-        env.update(
-            {k: torch.tensor(v, requires_grad=k in case.wrt) for k, v in case.params.items()}
-        )
-        value = ir.evaluate(case.program, env, module.FORWARD)
-        target = _target(value, case.reduce, torch.sum, torch.mean)
-        keys = [k for k in wanted if torch.is_tensor(env.get(k)) and env[k].requires_grad]
-        grads = torch.autograd.grad(target, [env[k] for k in keys], allow_unused=True)
-    finally:
-        torch.set_default_dtype(previous)
-    return {
-        k: np.zeros_like(wanted[k].value) if g is None else g.detach().numpy()
-        for k, g in zip(keys, grads, strict=True)
-    }
-
-
-def _jax_adjoints(module: Any, case: Case, wanted: Mapping[str, Node]) -> dict:
-    return module.adjoints(case, wanted)
-
-
-def _tf_adjoints(module: Any, case: Case, wanted: Mapping[str, Node]) -> dict:
-    """tf.GradientTape.gradient with respect to the intermediate tensors themselves."""
-    import tensorflow as tf
-
-    session = module.start(case)  # its variables, inputs and op table in the case dtype
-    with tf.GradientTape(watch_accessed_variables=False) as tape:
-        tape.watch(session.wrt)
-        env = {k: tf.convert_to_tensor(v) for k, v in session.variables.items()}
-        env.update(session.inputs)
-        value = ir.evaluate(case.program, env, session.table)
-        target = _target(value, case.reduce, tf.reduce_sum, tf.reduce_mean)
-    keys = [k for k in wanted if tf.is_tensor(env.get(k))]
-    sources = [env[k] for k in keys]
-    zero = tf.UnconnectedGradients.ZERO
-    grads = tape.gradient(target, sources, unconnected_gradients=zero)
-    return {k: tf.convert_to_tensor(g).numpy() for k, g in zip(keys, grads, strict=True)}
-
-
-_ADJOINTS: dict[str, Callable[..., dict]] = {
-    "torch": _torch_adjoints,
-    "jax": _jax_adjoints,
-    "tensorflow": _tf_adjoints,
-}
 
 
 def _compared_lines(c: Comparison, name: str, width: int) -> list[str]:

@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .backends import MODULES
+from .backends import module_name
 from .case import Tolerance
 from .compare import compare, fd_exact
 from .errors import UsageError
 from .report.text import fmt_number
-from .results import BACKENDS, CaseResult, Outcome, RunResult
+from .results import ROWS, CaseResult, Outcome, RunResult
 
 FORMAT = "gradcheck-golden"
 VERSION = 1
@@ -174,7 +174,7 @@ def _version(backend: str, outcome: Outcome) -> str:
     """The framework version; a backend that failed still has its module imported."""
     if "version" in outcome.info:
         return str(outcome.info["version"])
-    module = sys.modules.get(f"{__package__}.backends.{MODULES[backend]}")
+    module = sys.modules.get(f"{__package__}.backends.{module_name(backend)}")
     return module.version() if module is not None else ""
 
 
@@ -289,8 +289,8 @@ def _problem(data: Any) -> str | None:
 
 
 def _entry_problem(backend: str, entry: Any) -> str | None:
-    if backend not in BACKENDS:
-        return f"{backend}: not a backend ({', '.join(BACKENDS)})"
+    if backend not in ROWS:
+        return f"{backend}: not a backend ({', '.join(ROWS)})"
     if not isinstance(entry, dict):
         return f"{backend}: not a mapping"
     tol = entry.get("tolerance", {"rtol": 0, "atol": 0})
@@ -341,7 +341,7 @@ def against(golden: Mapping[str, Any], run: RunResult) -> list[Drift]:
 
 def _case_drifts(result: CaseResult, recorded: Mapping[str, Any]) -> list[Drift]:
     drifts: list[Drift] = []
-    for backend in BACKENDS:
+    for backend in ROWS:
         old, new = recorded.get(backend), result.backends.get(backend)
         if old is None and new is not None and new.outcome.skip is None:
             drifts.append(Drift(result.name, "new-backend", backend))

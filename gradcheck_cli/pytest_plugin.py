@@ -50,6 +50,7 @@ class _State:
     backends: tuple[str, ...]  # --gradcheck-backend, or all
     fd_mode: str
     case_paths: tuple[Path, ...]  # the gradcheck_paths ini option
+    imports: bool = False  # --gradcheck-import: the user's code named by cases may be imported
     names: dict[str, Any] = field(default_factory=dict)  # case name -> first Position
     plan: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # case -> selected
     results: dict[tuple[str, str], Any] = field(default_factory=dict)  # case -> CaseResult
@@ -66,6 +67,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         metavar="NAME",
         help="run only this backend of each case (repeatable), as `gradcheck run -b`",
+    )
+    group.addoption(
+        "--gradcheck-import",
+        action="store_true",
+        default=False,
+        help="import the user's own code that cases name (implementations), as `gradcheck run "
+        "--import`; GRADCHECK_IMPORT=1 does the same",
     )
     group.addoption(
         "--gradcheck-fd-mode",
@@ -99,6 +107,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STATE] = _State(
         backends=tuple(dict.fromkeys(chosen)) or _all_backends(),
         fd_mode=config.getoption("gradcheck_fd_mode"),
+        imports=config.getoption("gradcheck_import"),
         case_paths=tuple(Path(p) for p in config.getini("gradcheck_paths")),
     )
 
@@ -106,6 +115,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def _all_backends() -> tuple[str, ...]:
     # The same five names as results.BACKENDS, without importing NumPy for every pytest run.
     return ("numpy", "fd", "torch", "jax", "tensorflow")
+
+
+_ROWS = ("impl:torch", "impl:jax", "impl:tensorflow", "impl:numpy")  # implementations.ROWS
 
 
 def is_case_file(text: str) -> bool:
@@ -157,8 +169,21 @@ class CaseFile(pytest.File):
         cases, invalid = self._cases(state)
         for name, problems in invalid.items():
             yield InvalidCaseItem.from_parent(self, name=name, problems=problems)
+        from .errors import Problem
+        from .implementations import allowed, refusal
+
         for case in cases:
+            if case.implementations and not allowed(state.imports):
+                where = case.source.get("implementations", case.position)
+                problem = Problem(where, refusal().replace("--import", "--gradcheck-import"))
+                yield InvalidCaseItem.from_parent(self, name=case.name, problems=[problem])
+                continue
             chosen = [b for b in state.backends if b in case.backends]
+            if case.program is None:  # no cost: fd differentiates an implementation
+                chosen = [b for b in chosen if b == "fd"]
+            chosen += [
+                i.row for i in case.implementations.values() if i.framework in state.backends
+            ]
             for backend in _in_report_order(chosen) or [None]:
                 name = case.name if backend is None else f"{case.name}[{backend}]"
                 item = CaseItem.from_parent(self, name=name, case=case, backend=backend)
@@ -197,7 +222,7 @@ class CaseFile(pytest.File):
 
 
 def _in_report_order(backends: list[str]) -> list[str]:
-    order = _all_backends()
+    order = _all_backends() + _ROWS
     return sorted(backends, key=order.index)
 
 
@@ -287,6 +312,7 @@ class CaseItem(pytest.Item):
             options = Options(
                 backends=self._backends_to_run(state),
                 backend_options={"fd_mode": state.fd_mode},
+                imports=True,  # a case that may not import was collected as an invalid item
             )
             state.results[self.key] = run_case(self.case, options)
         return state.results[self.key]
@@ -296,6 +322,7 @@ class CaseItem(pytest.Item):
         chosen = set(state.plan.get(self.key) or {self.backend})
         if self.case.reference in state.backends:
             chosen.add(self.case.reference)
+        chosen = {b.removeprefix("impl:") for b in chosen}  # a row runs with its framework
         return tuple(_in_report_order(list(chosen)))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None):

@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 
 from .errors import Position, Problem
+from .implementations import ROWS as IMPLEMENTATION_ROWS
 
 # Every backend a case can name, in the order reports show them.
 BACKENDS = ("numpy", "fd", "torch", "jax", "tensorflow")
+ROWS = BACKENDS + IMPLEMENTATION_ROWS  # every row a case's result may hold, in report order
 FRAMEWORK_BACKENDS = ("torch", "jax", "tensorflow")
 
 STATUSES = ("pass", "fail", "error", "skip")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import backends, isolation, shapes
+from . import backends, implementations, isolation, shapes
 from .backends import installed
 from .case import Case
 from .compare import case_status, judge
@@ -80,6 +80,7 @@ class Options:
     debug: bool = False
     backend_options: Mapping[str, Any] = field(default_factory=dict)
     timeout: float | None = None  # seconds per backend per case; None or 0: no limit
+    imports: bool = False  # the user's own code (implementations) may be imported
     isolate: bool = False  # framework backends in worker processes (isolation.py)
 
 
@@ -96,7 +97,7 @@ def run_backend(name: str, case: Case, options: Options) -> Outcome:
         if options.debug:
             raise
         outcome = Outcome(error=_message(exc), error_type=type(exc).__name__)
-        module = sys.modules.get(f"{backends.__name__}.{backends.MODULES[name]}")
+        module = sys.modules.get(f"{backends.__name__}.{backends.module_name(name)}")
         if module is not None:  # the version, for golden files, even when it failed
             outcome.info["version"] = module.version()
         return outcome
@@ -110,14 +111,21 @@ def _message(exc: BaseException) -> str:
 def run_case(
     case: Case, options: Options, status: Callable[[str], None] | None = None
 ) -> CaseResult:
-    """Every chosen backend on one case, and the verdicts. Isolated, the framework
-    backends run in their workers while numpy and fd run here."""
+    """Every chosen backend (and implementation row) on one case, and the verdicts.
+    Isolated, the framework backends run in their workers while numpy and fd run here."""
+    if case.implementations and not options.imports:
+        return _not_imported(case)
+    if case.implementations:
+        case = replace(case, implementations=implementations.rooted(case.implementations))
     chosen = [b for b in BACKENDS if b in case.backends and b in options.backends]
-    isolated = [
-        b
-        for b in chosen
-        if options.isolate and not options.debug and b in FRAMEWORK_BACKENDS and installed(b)
+    if case.program is None:  # no cost: fd differentiates an implementation; nothing else runs
+        chosen = [b for b in chosen if b == "fd"]
+    chosen += [
+        impl.row
+        for impl in case.implementations.values()
+        if implementations.framework_of(impl.row) in options.backends
     ]
+    isolated = [b for b in chosen if _isolated(b, options)]
     for name in isolated:
         isolation.worker(name).submit(case, options)
     outcomes = {name: run_backend(name, case, options) for name in chosen if name not in isolated}
@@ -136,6 +144,19 @@ def run_case(
         notes.append(f"reference {case.reference} {why}; compared with expect alone")
     status = case_status(results)
     return CaseResult(case.name, case.position, status, results, notes=notes, case=case)
+
+
+def _isolated(name: str, options: Options) -> bool:
+    framework = implementations.framework_of(name)
+    wanted = options.isolate and not options.debug and framework in FRAMEWORK_BACKENDS
+    return wanted and installed(name)
+
+
+def _not_imported(case: Case) -> CaseResult:
+    """A case with implementations in a run that may not import them: an error, and
+    nothing of it runs."""
+    problem = Problem(case.source.get("implementations", case.position), implementations.refusal())
+    return CaseResult(case.name, case.position, "error", problems=[problem], case=case)
 
 
 def shard(cases: list[Case], spec: str) -> list[Case]:

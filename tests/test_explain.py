@@ -140,7 +140,7 @@ def test_the_walkthrough_in_a_real_subprocess_with_an_ascii_locale():
 
 def _shipped_cases():
     cases, _ = load_all(collect([ROOT / "cases"]).files)
-    return cases
+    return [c for c in cases if c.program is not None]  # a case without cost has no walkthrough
 
 
 @pytest.mark.parametrize("case", _shipped_cases(), ids=lambda c: c.name)

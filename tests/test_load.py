@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from gradcheck_cli.case import Case
+from gradcheck_cli.caseformat import KEYS, REQUIRED, Derived, table
+from gradcheck_cli.caseformat.read import READERS
 from gradcheck_cli.errors import CaseFileError
 from gradcheck_cli.load import load_text
 from gradcheck_cli.run import load_all
@@ -211,6 +216,15 @@ def test_every_problem_of_a_file_is_reported_at_once_with_its_position():
             "name: a\nparams: {w: {shape: [2], init: gauss}}\ncost: w\n",
             "case.yaml:2:13: params.w: init 'gauss' is not one of",
         ),
+        (
+            "name: a\nparams: {w: 1.0}\ncost: w\nexpect: {value: 1.0, costs: [1.0]}\n",
+            "case.yaml:4:29: expect.costs: needs an optimizer (add optimizer: {name: sgd, lr: 0.1},"
+            " or remove expect.costs)",
+        ),
+        (
+            "name: a\nparams: {w: 1.0}\ncost: w\nexpect_backend: {torch: {params: {w: 1.0}}}\n",
+            "case.yaml:4:34: expect_backend.torch.params: needs an optimizer",
+        ),
     ],
 )
 def test_a_problem_names_its_position_and_what_to_do(text, expected):
@@ -236,3 +250,55 @@ def test_shape_mismatch_is_a_positioned_error_before_anything_runs(tmp_path):
     )
     _, found = load_all([path])
     assert str(found[0]).startswith(f"{path}:5:7: `w * X`: operands could not be broadcast")
+
+
+@pytest.mark.parametrize(
+    ("text", "unwanted"),
+    [
+        # an invalid reference is not then also said to be missing from backends as 'fd'
+        ("name: a\nparams: {w: 1.0}\ncost: w\nbackends: [numpy]\nreference: pytorch\n", "'fd'"),
+        # an invalid optimizer is there: what needs one is not refused a second time
+        (
+            "name: a\nparams: {w: 1.0}\ncost: w\noptimizer: {name: sgd, lrr: 1}\n"
+            "expect: {params: {w: 1.0}}\n",
+            "needs an optimizer",
+        ),
+        # a wrt that is no list is not also empty
+        ("name: a\nparams: {w: x}\ncost: w\nwrt: 5\n", "wrt: empty"),
+    ],
+)
+def test_one_mistake_is_said_once(text, unwanted):
+    found = problems(text)
+    assert found and not any(unwanted in p for p in found), found
+
+
+# --- the loader walks the case format's description -------------------------------------
+
+
+@pytest.mark.parametrize("key", KEYS, ids=lambda key: key.name)
+def test_every_key_of_the_description_is_read_and_named_in_its_problems(key):
+    base = {"name": "a", "params": "{w: 1.0}", "cost": "w"}
+    text = "".join(f"{k}: {v}\n" for k, v in {**base, key.name: "[[1]]"}.items())
+    line = 1 + list({**base, key.name: ""}).index(key.name)
+    assert any(p.startswith(f"case.yaml:{line}:") and f" {key.name}: " in p for p in problems(text))
+
+
+def test_every_kind_of_the_description_has_a_reader():
+    kinds = {type(key.kind) for key in KEYS}
+    assert kinds <= set(READERS)
+
+
+def test_the_case_defaults_are_the_descriptions():
+    fields = {field.name: field for field in dataclasses.fields(Case)}
+    for key in KEYS:
+        if key.field is None or key.default is REQUIRED or isinstance(key.default, Derived):
+            continue
+        field = fields[key.field or key.name]
+        made = field.default_factory() if field.default is dataclasses.MISSING else field.default
+        assert made == key.default, key.name
+
+
+def test_the_docs_table_of_keys_is_the_descriptions():
+    doc = (Path(__file__).parents[1] / "docs" / "case-format.md").read_text(encoding="utf-8")
+    section = doc.split("## The keys\n\n", 1)[1]
+    assert section.split("\n\n", 1)[0] == table()

@@ -15,7 +15,11 @@ from gradcheck_cli.parse import parse
 KNOWN = {"x": "param", "i": "input"}
 
 REFUSED = [
-    ("__import__('os').system('echo pwned')", (1, 1), "'__import__' is not a function of the case language"),
+    (
+        "__import__('os').system('echo pwned')",
+        (1, 1),
+        "'__import__' is not a function of the case language",
+    ),
     ("x.__class__.__bases__", (1, 3), "attribute '.__class__' is not allowed"),
     ("x.data", (1, 3), "attribute '.data' is not allowed"),
     ("x.numpy()", (1, 3), "method '.numpy()' is not allowed"),

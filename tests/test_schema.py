@@ -11,14 +11,15 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from gradcheck_cli import optim, values
+from gradcheck_cli import implementations, optim, values
 from gradcheck_cli.case import CASE_KEYS, EXPECT_KEYS, REDUCES
+from gradcheck_cli.caseformat.read import READERS
 from gradcheck_cli.commands.authoring import schema_command
 from gradcheck_cli.document import parse
 from gradcheck_cli.errors import CaseFileError
 from gradcheck_cli.load import load_text
 from gradcheck_cli.results import BACKENDS
-from gradcheck_cli.schema import case_schema
+from gradcheck_cli.schema import RENDERERS, case_schema
 
 CASES = Path(__file__).parents[1] / "cases"
 SCHEMA = case_schema()
@@ -80,6 +81,8 @@ INVALID = [
     ("steps without optimizer", BASE + "steps: 2\n"),
     ("zero steps", BASE + "optimizer: {name: sgd, lr: 0.1}\nsteps: 0\n"),
     ("expected params without optimizer", BASE + "expect: {params: {w: [1.0, 2.0]}}\n"),
+    ("a backend's costs without optimizer", BASE + "expect_backend: {numpy: {costs: [1.0]}}\n"),
+    ("empty wrt", BASE + "wrt: []\n"),
     ("unknown expect key", BASE + "expect: {gradient: {w: [2.0, 4.0]}}\n"),
     ("raises not text", BASE + "expect: {raises: [1]}\n"),
     ("unknown expect_backend", BASE + "expect_backend: {pytorch: {raises: x}}\n"),
@@ -231,12 +234,16 @@ def test_case_and_expect_keys_are_the_loaders():
     assert all(KEYS[key]["description"] for key in CASE_KEYS)
 
 
+def test_every_kind_the_loader_reads_the_schema_renders():
+    assert sorted(k.__name__ for k in set(READERS) - set(RENDERERS)) == []
+
+
 def test_enums_are_the_loaders():
     assert tuple(KEYS["dtype"]["enum"]) == values.FLOAT_DTYPES
     assert tuple(KEYS["reduce"]["enum"]) == REDUCES
     assert tuple(KEYS["reference"]["enum"]) == BACKENDS
     assert tuple(KEYS["backends"]["anyOf"][1]["items"]["enum"]) == BACKENDS
-    assert tuple(KEYS["expect_backend"]["properties"]) == BACKENDS
+    assert tuple(KEYS["expect_backend"]["properties"]) == BACKENDS + implementations.ROWS
     value, param_value = DEFS["value"], DEFS["param_value"]
     assert tuple(_long_form(value)["properties"]["dtype"]["enum"]) == values.DTYPES
     assert tuple(_long_form(param_value)["properties"]["dtype"]["enum"]) == values.FLOAT_DTYPES

@@ -130,7 +130,7 @@ def test_every_keyword_numpy_names_is_accepted():
         ours = {*op.arrays, *(k for k, _ in op.attrs), *dict(op.aliases)}
         wanted = {"arrays"} if op.variadic else set()
         wanted |= {*op.arrays, *(k for k, _ in op.attrs)} & numpy_names
-        missing = (numpy_names & {"axis", "keepdims", "ord", "axes", "shape", "min", "max"})
+        missing = numpy_names & {"axis", "keepdims", "ord", "axes", "shape", "min", "max"}
         missing -= ours
         assert not missing, f"{name}: NumPy's {sorted(missing)} not accepted"
         assert wanted <= ours | {"arrays"}

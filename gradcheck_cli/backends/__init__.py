@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from .. import implementations
 from ..errors import BackendSkip
 from ..results import Outcome
 
@@ -59,15 +60,29 @@ class Session(Protocol):
 
 def installed(name: str) -> bool:
     """Whether the backend's framework can be imported, without importing it."""
-    framework = _FRAMEWORKS.get(name)
+    framework = _FRAMEWORKS.get(implementations.framework_of(name))
     return framework is None or importlib.util.find_spec(framework) is not None
 
 
 def load(name: str) -> ModuleType:
-    """The backend's module; imports its framework. BackendSkip when not installed."""
+    """The backend's module (an `impl:` row's: its framework's backend, or `np_impl` for
+    impl:numpy); imports its framework. BackendSkip when not installed."""
     if not installed(name):
         raise BackendSkip("not installed")
-    return importlib.import_module(f".{MODULES[name]}", __name__)
+    return importlib.import_module(f".{module_name(name)}", __name__)
+
+
+def module_name(name: str) -> str:
+    """The module that runs a backend or an implementation row: impl:numpy's is `np_impl`,
+    another row's its framework's backend."""
+    return "np_impl" if name == "impl:numpy" else MODULES[implementations.framework_of(name)]
+
+
+def plain_forward(implementation: implementations.Implementation, case: Case) -> Any:
+    """The implementation's forward as fd differentiates it: float64 NumPy arrays in (the
+    framework's arrays made from them, no autodiff), the cost before reduction out."""
+    fn = implementations.load(implementation.value, implementation.root)
+    return load(implementation.row).plain(fn, case)
 
 
 def drive(session: Session, case: Case) -> Outcome:
@@ -78,7 +93,7 @@ def drive(session: Session, case: Case) -> Outcome:
     outcome.fd = getattr(first, "fd", None)  # only fd's evaluation has one (results.FdDetail)
     outcome.notes += getattr(first, "notes", [])
     if case.optimizer is not None and first.grads is None:
-        outcome.info["note"] = "no params: a directional check computes no full gradient"
+        outcome.info["note"] = "no full gradient, so no optimizer steps"  # fd directional
     elif case.optimizer is not None:
         costs, evaluation = [], first
         for step in range(case.steps):
@@ -93,14 +108,29 @@ def drive(session: Session, case: Case) -> Outcome:
 
 
 def run(name: str, case: Case, options: Mapping[str, Any] | None = None) -> Outcome:
-    """Run one case on one backend. Exceptions propagate: `run.py` is where they are caught."""
+    """Run one case on one backend or implementation row. Exceptions propagate: `run.py` is
+    where they are caught."""
     module = load(name)
+    options = {**(options or {}), **_implementation_options(name, case)}
     reason = module.unsupported(case)
     if reason:
         raise BackendSkip(reason)
-    outcome = drive(module.start(case, options or {}), case)
+    outcome = drive(module.start(case, options), case)
     outcome.info.setdefault("version", module.version())
     return outcome
+
+
+def _implementation_options(name: str, case: Case) -> dict[str, Any]:
+    """An `impl:` row runs its framework's backend on the user's function; without a cost,
+    fd differentiates one implementation's forward (`run.py` runs no other backend then)."""
+    if implementations.is_row(name):
+        return {"implementation": case.implementations[implementations.framework_of(name)]}
+    if case.program is not None:
+        return {}
+    source = implementations.fd_source(case.implementations)
+    if name != "fd" or source is None:
+        raise BackendSkip("the case has no cost: only its implementations and fd run")
+    return {"implementation": source}
 
 
 def describe(name: str) -> dict[str, Any]:

@@ -44,8 +44,8 @@ import numpy as np
 from .. import optim
 from ..errors import UsageError
 from ..results import FdDetail
-from . import fd_batch, fd_methods
-from .np_engine import forward, reduced
+from . import fd_batch, fd_methods, plain_forward
+from .np_engine import Forward, forward, reduced
 
 if TYPE_CHECKING:
     from ..case import Case
@@ -111,12 +111,21 @@ class FdSession:
         self.chunk = 1
         spec = case.optimizer
         self.optimizer = optim.make(spec.name, spec.hparams) if spec else None
+        # without a cost, the forward of one of the user's implementations, one row at a
+        # time by central differences (their code takes neither batches nor complex numbers)
+        self.impl = options.get("implementation")
+        self.forward = plain_forward(self.impl, case) if self.impl is not None else None
+        if self.forward is not None:
+            self.batch, self.asked = False, "central" if self.asked == "auto" else self.asked
 
     # ---- evaluating the cost: one plain run, or many perturbations at once ----------------
 
     def _run(self, params: Mapping[str, np.ndarray]) -> Any:
         """A plain run; its tape lists the values a perturbation changes (each is batched)."""
-        return forward(self.case.program, {**self.inputs, **params}, self.case.wrt)
+        env = {**self.inputs, **params}
+        if self.forward is not None:
+            return Forward(env, (), self.forward(env))
+        return forward(self.case.program, env, self.case.wrt)
 
     def _plain_cost(self, stacked: Mapping[str, np.ndarray], row: int) -> Any:
         """One perturbation, by the plain rules (`fd_batch` with nothing batched drops each
@@ -124,6 +133,8 @@ class FdSession:
         # `v[row, ...]`, not `v[row]`: a 0-d param's row must stay an array, or the rules
         # would read a NumPy scalar as a constant and drop its imaginary part
         env = {**self.inputs, **self._params, **{k: v[row, ...] for k, v in stacked.items()}}
+        if self.forward is not None:
+            return _reduce(self.forward(env), self.case.reduce)
         value, _ = fd_batch.evaluate(self.case.program, env, ())
         return _reduce(np.asarray(value), self.case.reduce)
 
@@ -189,11 +200,15 @@ class FdSession:
         if method == "complex" and "central" in used:
             note = "a complex step's real part was not the cost (a branch cut?)"
         method = ", ".join(used) or method
+        if self.impl is not None:  # the report names what fd differentiated
+            zeroed.insert(0, f"differentiates {self.impl.row}'s forward ({self.impl.value})")
         return Evaluation(value, cost, grads, FdDetail(method, note, errors), notes=zeroed)
 
     def _method(self, env: Mapping[str, Any]) -> tuple[str, str]:
         if self.asked in ("central", "richardson"):
             return self.asked, ""
+        if self.forward is not None:
+            return "central", "the complex step does not apply to your own code"
         refusal = fd_methods.complex_refusal(self.case.program, env)
         if not refusal:
             return "complex", ""

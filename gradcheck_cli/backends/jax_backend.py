@@ -63,7 +63,7 @@ import jax.scipy.special
 import numpy as np
 import optax
 
-from .. import optim
+from .. import implementations, optim
 from ..spelling import jax as spelling
 from ..spelling.site import Runner, lower
 from ..spelling.tree import Input, bind
@@ -125,8 +125,15 @@ class Evaluation:
 class JaxSession:
     """A case's params as jax arrays, its optax optimizer and its value-and-grad function."""
 
-    def __init__(self, case: Case, compile: bool = True):
+    def __init__(self, case: Case, compile: bool = True, implementation: Any = None):
         self.case = case
+        # the user's own function in place of the program (an impl:jax row)
+        self.user = (
+            implementations.load(implementation.value, implementation.root)
+            if implementation
+            else None
+        )
+        self.names = (*case.params, *case.inputs)
         self.x64 = case.dtype == "float64"
         with self._scope():
             self.inputs = {k: jnp.asarray(v) for k, v in case.inputs.items()}
@@ -135,7 +142,9 @@ class JaxSession:
             spec = case.optimizer
             self.optimizer = optimizer(spec) if spec else None
             self.opt_state = self.optimizer.init(self._wrt()) if self.optimizer else None
-        self.runner = Runner(case, lower(case, spelling.SPELL), NAMESPACE)
+        self.runner = (
+            Runner(case, lower(case, spelling.SPELL), NAMESPACE) if not self.user else None
+        )
         self.reduce = bind(spelling.REDUCE[case.reduce](Input(0)), NAMESPACE)
         self._eager = jax.value_and_grad(self._loss, has_aux=True)
         self._compiled = jax.jit(self._eager) if compile else None
@@ -148,7 +157,11 @@ class JaxSession:
 
     def _loss(self, wrt: dict[str, jax.Array]) -> tuple[Any, Any]:
         env = {**self.inputs, **self._fixed, **wrt}
-        value = jnp.asarray(self.runner.run(env))  # a cost written as a number too
+        if self.user is not None:
+            value = implementations.call(self.user, env, self.names)
+            value = implementations.check_result(value, jax.Array, "a jax array", "impl:jax")
+        else:
+            value = jnp.asarray(self.runner.run(env))  # a cost written as a number too
         return self.reduce([value]), value
 
     def _value_and_grad(self, wrt: dict[str, jax.Array]) -> Any:
@@ -236,4 +249,17 @@ def start(case: Case, options: Mapping[str, Any] | None = None) -> JaxSession:
     compile = bool(options.get("jax_jit", True))
     if compile and cache_wanted(options):
         use_cache(cache_dir())
-    return JaxSession(case, compile=compile)
+    return JaxSession(case, compile=compile, implementation=options.get("implementation"))
+
+
+def plain(fn: Any, case: Case) -> Any:
+    """The user's forward as fd differentiates it: float64 NumPy in, jax arrays in float64
+    through the function (no autodiff), float64 NumPy out."""
+    names = (*case.params, *case.inputs)
+
+    def forward(env: Mapping[str, np.ndarray]) -> np.ndarray:
+        with jax.enable_x64(True):
+            arrays = {k: jnp.asarray(v) for k, v in env.items()}
+            return np.asarray(implementations.call(fn, arrays, names), dtype=np.float64)
+
+    return forward

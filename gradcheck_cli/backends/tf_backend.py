@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from .. import ir, optim
+from .. import implementations, ir, optim
 from . import USER_TF_LOG_LEVEL
 
 if TYPE_CHECKING:
@@ -482,7 +482,7 @@ def _optimizer_problem(name: str, h: Mapping[str, Any]) -> str | None:
 
 
 def unsupported(case: Case) -> str | None:
-    for eqn in case.program.eqns:
+    for eqn in case.program.eqns if case.program else ():
         problem = _op_problem(eqn)
         if problem:
             return problem
@@ -518,8 +518,14 @@ def _target(value: tf.Tensor, reduce: str, dtype: tf.DType) -> tf.Tensor:
 class TensorflowSession:
     """The case's params as tf.Variables, and a Keras optimizer over the `wrt` ones."""
 
-    def __init__(self, case: Case):
+    def __init__(self, case: Case, implementation: Any = None):
         self.case = case
+        # the user's own function in place of the program (an impl:tensorflow row)
+        self.user = (
+            implementations.load(implementation.value, implementation.root)
+            if implementation
+            else None
+        )
         dtype = tf.as_dtype(case.dtype)
         self.variables = {k: tf.Variable(v, dtype=dtype, name=k) for k, v in case.params.items()}
         self.inputs = {k: tf.constant(v) for k, v in case.inputs.items()}
@@ -535,7 +541,7 @@ class TensorflowSession:
         with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch(self.wrt)  # the other params are read as constants
             env = {**self.inputs, **{k: tf.convert_to_tensor(v) for k, v in self.variables.items()}}
-            value = _tensor(ir.evaluate(c.program, env, self.table))
+            value = _tensor(self._forward(env))
             target = _target(value, c.reduce, tf.as_dtype(c.dtype))
         zero = tf.UnconnectedGradients.ZERO
         grads = tape.gradient(target, self.wrt, unconnected_gradients=zero)
@@ -543,6 +549,15 @@ class TensorflowSession:
         named = {k: g.numpy() for k, g in zip(c.wrt, grads, strict=True)}
         cost = float(tf.reduce_sum(target).numpy())  # native: the sum TensorFlow differentiated
         return Evaluation(np.asarray(value.numpy()), cost, named, grads)
+
+    def _forward(self, env: dict[str, Any]) -> Any:
+        """The program; or the user's function, given the params read as tensors (the tape
+        watches the variables they are read from)."""
+        if self.user is None:
+            return ir.evaluate(self.case.program, env, self.table)
+        value = implementations.call(self.user, env, (*self.case.params, *self.case.inputs))
+        kind = (tf.Tensor, tf.Variable)
+        return implementations.check_result(value, kind, "a tensorflow tensor", "impl:tensorflow")
 
     def step(self, evaluation: Evaluation) -> None:
         self.optimizer.apply_gradients(zip(evaluation.tf_grads, self.wrt, strict=True))
@@ -552,4 +567,36 @@ class TensorflowSession:
 
 
 def start(case: Case, options: Mapping[str, Any] | None = None) -> TensorflowSession:
-    return TensorflowSession(case)
+    return TensorflowSession(case, (options or {}).get("implementation"))
+
+
+def plain(fn: Any, case: Case) -> Any:
+    """The user's forward as fd differentiates it: float64 NumPy in, float64 tensors through
+    the function (no tape), float64 NumPy out."""
+    names = (*case.params, *case.inputs)
+
+    def forward(env: Mapping[str, np.ndarray]) -> np.ndarray:
+        tensors = {k: tf.constant(np.asarray(v)) for k, v in env.items()}
+        out = tf.convert_to_tensor(implementations.call(fn, tensors, names))
+        return np.asarray(out.numpy(), dtype=np.float64)
+
+    return forward
+
+
+def adjoints(case: Case, wanted: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """For `gradcheck explain --compare tensorflow`: tf.GradientTape.gradient of the reduced
+    cost with respect to each variable of `wanted` (program variable -> something with the
+    engine's `.value`; only the keys are read) that is a tensor, the intermediate tensors
+    themselves; a variable the cost does not reach gets zeros."""
+    session = start(case)  # its variables, inputs and op table in the case dtype
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(session.wrt)
+        env = {k: tf.convert_to_tensor(v) for k, v in session.variables.items()}
+        env.update(session.inputs)
+        value = ir.evaluate(case.program, env, session.table)
+        reduce = {"sum": tf.reduce_sum, "mean": tf.reduce_mean}.get(case.reduce)
+        target = reduce(value) if reduce else value
+    keys = [k for k in wanted if tf.is_tensor(env.get(k))]
+    zero = tf.UnconnectedGradients.ZERO
+    grads = tape.gradient(target, [env[k] for k in keys], unconnected_gradients=zero)
+    return {k: tf.convert_to_tensor(g).numpy() for k, g in zip(keys, grads, strict=True)}

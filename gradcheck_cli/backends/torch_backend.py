@@ -27,7 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .. import optim
+from .. import implementations, optim
 from ..ir import evaluate
 from .torch_index import getitem
 
@@ -375,8 +375,14 @@ class Evaluation:
 class TorchSession:
     """A case's params as torch tensors, and its torch.optim optimizer."""
 
-    def __init__(self, case: Case):
+    def __init__(self, case: Case, implementation: Any = None):
         self.case = case
+        # the user's own function in place of the program (an impl:torch row)
+        self.user = (
+            implementations.load(implementation.value, implementation.root)
+            if implementation
+            else None
+        )
         self.dtype = getattr(torch, case.dtype)
         self.inputs = {k: torch.tensor(v) for k, v in case.inputs.items()}
         self._params = {
@@ -391,7 +397,7 @@ class TorchSession:
         for p in wrt.values():
             p.grad = None
         with _default_dtype(self.dtype):
-            value = evaluate(c.program, {**self.inputs, **self._params}, FORWARD)
+            value = self._forward({**self.inputs, **self._params})
             if not torch.is_tensor(value):  # a cost written as a number
                 value = torch.as_tensor(value, dtype=self.dtype)
             target = _reduced(value, c.reduce)
@@ -402,6 +408,12 @@ class TorchSession:
         # momentum, no weight decay), as it does for a user; its gradient reads as zero.
         grads = {k: _numpy(p) * 0 if p.grad is None else _numpy(p.grad) for k, p in wrt.items()}
         return Evaluation(_numpy(value), float(target.detach()), grads)
+
+    def _forward(self, env: dict[str, torch.Tensor]) -> Any:
+        if self.user is None:
+            return evaluate(self.case.program, env, FORWARD)
+        value = implementations.call(self.user, env, (*self.case.params, *self.case.inputs))
+        return implementations.check_result(value, torch.Tensor, "a torch tensor", "impl:torch")
 
     def step(self, evaluation: Evaluation) -> None:
         self.optimizer.step()  # reads the .grad that `evaluate` left
@@ -416,4 +428,39 @@ def _optimizer(spec: Any, params: list[torch.Tensor]) -> torch.optim.Optimizer:
 
 
 def start(case: Case, options: Mapping[str, Any] | None = None) -> TorchSession:
-    return TorchSession(case)
+    return TorchSession(case, (options or {}).get("implementation"))
+
+
+def plain(fn: Any, case: Case) -> Any:
+    """The user's forward as fd differentiates it: float64 NumPy in, float64 tensors through
+    the function with autograd off, float64 NumPy out."""
+    names = (*case.params, *case.inputs)
+
+    def forward(env: Mapping[str, np.ndarray]) -> np.ndarray:
+        with torch.no_grad(), _default_dtype(torch.float64):
+            tensors = {k: torch.as_tensor(np.asarray(v)) for k, v in env.items()}
+            out = implementations.call(fn, tensors, names)
+            return np.asarray(_numpy(torch.as_tensor(out)), dtype=np.float64)
+
+    return forward
+
+
+def adjoints(case: Case, wanted: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """For `gradcheck explain --compare torch`: torch.autograd.grad of the reduced cost with
+    respect to each variable of `wanted` (program variable -> something with the engine's
+    `.value`, for the shape of a zero) that is a tensor requiring grad, the intermediate
+    tensors themselves; a variable the cost does not reach gets zeros."""
+    with _default_dtype(getattr(torch, case.dtype)):
+        env = {k: torch.tensor(v) for k, v in case.inputs.items()}
+        env.update(
+            {k: torch.tensor(v, requires_grad=k in case.wrt) for k, v in case.params.items()}
+        )
+        value = evaluate(case.program, env, FORWARD)
+        reduce = {"sum": torch.sum, "mean": torch.mean}.get(case.reduce)
+        target = reduce(value) if reduce else value
+        keys = [k for k in wanted if torch.is_tensor(env.get(k)) and env[k].requires_grad]
+        grads = torch.autograd.grad(target, [env[k] for k in keys], allow_unused=True)
+    return {
+        k: np.zeros_like(wanted[k].value) if g is None else g.detach().numpy()
+        for k, g in zip(keys, grads, strict=True)
+    }

@@ -48,11 +48,22 @@ def load_case(path: str, name: str | None) -> Any:
     if name is not None:
         if name not in names:
             raise UsageError(f"{path}: no case named '{name}' (its cases: {', '.join(names)})")
-        return cases[names.index(name)]
+        return with_cost(cases[names.index(name)], path)
     if len(cases) != 1:
         listed = ", ".join(names) if names else "none"
         raise UsageError(f"{path} holds {len(cases)} cases ({listed}): name one after the file")
-    return cases[0]
+    return with_cost(cases[0], path)
+
+
+def with_cost(case: Any, path: str) -> Any:
+    """The case, if it has mathematics to walk through; UsageError if it has no `cost`."""
+    if case.program is None:
+        raise UsageError(
+            f"{path}: case '{case.name}' has no cost, only implementations: there is no "
+            "program to show. Add the mathematics as `cost:`, or check the implementations "
+            "with `gradcheck run --import`"
+        )
+    return case
 
 
 @click.command("explain")

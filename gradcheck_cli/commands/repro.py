@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import CaseFileError, GradcheckError, UsageError
+from .explain import with_cost
 
 _FRAMEWORKS = ("torch", "jax", "tensorflow", "numpy")  # repro.FRAMEWORKS, kept light here
 
@@ -34,7 +35,7 @@ def _choose(path: Path, name: str | None):
     problems = shape_problems(chosen)
     if problems:
         raise CaseFileError(problems)
-    return chosen
+    return with_cost(chosen, str(path))
 
 
 @click.command("repro")

@@ -156,6 +156,13 @@ def limits_from(given: dict[str, Any]) -> Limits:
     type=click.Path(dir_okay=False),
     help="Compare with a golden file, and exit 1 if a value moved beyond its recorded tolerance.",
 )
+@click.option(
+    "--import",
+    "imports",
+    is_flag=True,
+    help="Import and run the user's own code that cases name under implementations "
+    "(also GRADCHECK_IMPORT=1); without it such a case is an error and nothing is imported.",
+)
 @limit_options
 @click.option(
     "--debug", is_flag=True, help="Run every backend in this process and show tracebacks."
@@ -172,6 +179,7 @@ def run_command(paths, **given) -> None:
 def _run(paths: tuple[str, ...], limits: Limits, **o: Any) -> int:
     from .. import golden
     from ..collect import collect
+    from ..implementations import allowed
     from ..report import text
     from ..run import Options, invalid_results, load_all, run, select
     from ..run import shard as take_shard
@@ -198,6 +206,7 @@ def _run(paths: tuple[str, ...], limits: Limits, **o: Any) -> int:
         backend_options={"fd_mode": o["fd_mode"], "fd_method": o["fd_method"]},
         timeout=limits.timeout or None,
         isolate=True,
+        imports=allowed(o["imports"]),
     )
     progress = _Progress(len(chosen)) if _isatty(sys.stderr) and len(chosen) > 5 else None
 

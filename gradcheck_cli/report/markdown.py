@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..results import BACKENDS, CaseResult, RunResult
+from ..results import ROWS, CaseResult, RunResult
 from .text import detail_lines, summary
 
 ICONS = {"pass": "✅", "fail": "❌", "error": "💥", "skip": "⏭️"}
@@ -29,9 +29,9 @@ def render(run: RunResult) -> str:
 
 
 def columns(run: RunResult) -> list[str]:
-    """The backends that ran any case, in the usual order."""
+    """The backends (and implementation rows) that ran any case, in the usual order."""
     used = {name for result in run.cases for name in result.backends}
-    return [name for name in BACKENDS if name in used]
+    return [name for name in ROWS if name in used]
 
 
 def table(run: RunResult) -> list[str]:
