@@ -57,3 +57,55 @@ def text(name: str, file: str, schema: str) -> str:
     line = f"name: {written}"
     line += " " * max(2, 32 - len(line))  # the comments line up with the others
     return TEMPLATE.format(name_line=line, file=file, schema=schema)
+
+
+IMPLEMENTATIONS = """\
+# Your own code under test (docs/implementations.md): each function below is called with
+# every param and input as keyword arguments, as its framework's arrays, and returns the
+# cost before reduction; gradcheck differentiates it with that framework's autodiff.
+# Nothing is imported unless the run asks: gradcheck run {file} --import
+implementations:
+  torch: {package}.ops_torch:cost
+  jax: {package}.ops_jax:cost
+  tensorflow: {package}.ops_tf:cost
+  numpy: {{value: "{package}.ops_numpy:cost", grad: "{package}.ops_numpy:cost_grad"}}
+"""
+MODULES = {
+    "__init__.py": '"""Your own code under test, one module per framework (gradcheck new)."""\n',
+    "ops_torch.py": '''"""The starter's cost in PyTorch; a custom torch.autograd.Function goes here too."""
+
+
+def cost(w, x):
+    return (w * x) ** 2
+''',
+    "ops_jax.py": '''"""The starter's cost in JAX; a jax.custom_vjp goes here too."""
+
+
+def cost(w, x):
+    return (w * x) ** 2
+''',
+    "ops_tf.py": '''"""The starter's cost in TensorFlow; a tf.custom_gradient goes here too (call it
+positionally: it records gradients of positional arguments only)."""
+
+
+def cost(w, x):
+    return (w * x) ** 2
+''',
+    "ops_numpy.py": '''"""The starter's cost in NumPy, with its gradient derived by hand."""
+
+
+def cost(w, x):
+    return (w * x) ** 2
+
+
+def cost_grad(w, x):
+    """d sum((w * x) ** 2) / dw: the gradient of the reduced cost."""
+    return 2 * (w * x) * x
+''',
+}
+
+
+def with_implementations(body: str, package: str, file: str) -> str:
+    """The starter with an `implementations` section naming `package`'s modules."""
+    section = IMPLEMENTATIONS.format(package=package, file=file)
+    return body.replace("# wrt: [w]", section + "# wrt: [w]", 1)

@@ -171,3 +171,29 @@ def test_gradcheck_new_in_a_real_process(here):
         env=env,
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr
+
+
+def test_new_with_implementations_writes_a_package_that_passes_under_import(here):
+    result = invoke("new", "my-loss", "--implementations", "-o", "checks")
+    assert result.exit_code == 0, result.output
+    assert "gradcheck run checks/my-loss.yaml --import" in result.output
+    package = here / "checks" / "my_loss_impl"
+    assert sorted(p.name for p in package.iterdir()) == [
+        "__init__.py", "ops_jax.py", "ops_numpy.py", "ops_tf.py", "ops_torch.py"
+    ]  # fmt: skip
+    text = (here / "checks" / "my-loss.yaml").read_text()
+    assert "numpy: {value: \"checks.my_loss_impl.ops_numpy:cost\"" in text
+    assert _validate(here / "checks" / "my-loss.yaml") == []
+    from gradcheck_cli.cli import cli
+
+    run = CliRunner().invoke(
+        cli, ["run", "checks/my-loss.yaml", "--import", "-b", "numpy", "-b", "fd"]
+    )
+    assert run.exit_code == 0, run.output
+    assert "impl:numpy" in run.output
+
+
+def test_new_with_implementations_refuses_a_folder_python_cannot_import(here):
+    result = invoke("new", "x", "--implementations", "-o", "my-checks")
+    assert result.exit_code == 2
+    assert "cannot be imported from here as a Python package" in result.output

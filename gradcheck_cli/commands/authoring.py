@@ -68,7 +68,13 @@ def _schema_path(directory: Path) -> str:
     show_default=True,
     help="The folder to write NAME.yaml in (created if missing).",
 )
-def new_command(name: str, directory: Path) -> None:
+@click.option(
+    "--implementations",
+    is_flag=True,
+    help="Also write a package of your own code under test, one module per framework, "
+    "named by the case's `implementations` (run it with --import).",
+)
+def new_command(name: str, directory: Path, implementations: bool) -> None:
     """Write NAME.yaml: a commented starter case that passes as written.
 
     It never overwrites a file. Run it with `gradcheck run NAME.yaml`, then edit it.
@@ -79,10 +85,31 @@ def new_command(name: str, directory: Path) -> None:
     file_name, case_name = _file_and_name(name)
     path = directory / file_name
     body = text(case_name, path.as_posix(), _schema_path(directory))
+    run = f"gradcheck run {path}"
+    if implementations:
+        body, run = _with_package(body, path, case_name), run + " --import"
     _write_new(path, body)
-    click.echo(f"wrote {path}; run it with: gradcheck run {path}")
+    click.echo(f"wrote {path}; run it with: {run}")
     if not Path(SCHEMA_FILE).exists():
         click.echo(f"for checks and completion in an editor: gradcheck schema > {SCHEMA_FILE}")
+
+
+def _with_package(body: str, path: Path, case_name: str) -> str:
+    """Write the package of implementations beside the case (importable from here, where
+    `gradcheck run --import` will be started), and the case naming it."""
+    from ..starter import MODULES, with_implementations
+
+    stem = re.sub(r"\W", "_", case_name).strip("_") or "case"
+    folder = path.parent / f"{stem if stem[0].isalpha() else 'my_' + stem}_impl"
+    parts = Path(os.path.relpath(folder.resolve(), Path.cwd())).parts
+    if not all(part.isidentifier() for part in parts):
+        raise UsageError(
+            f"new: {folder} cannot be imported from here as a Python package: run gradcheck "
+            "new in the folder the package should live in, or pick another -o DIR"
+        )
+    for module, source in MODULES.items():
+        _write_new(folder / module, source)
+    return with_implementations(body, ".".join(parts), path.as_posix())
 
 
 def _write_new(path: Path, body: str) -> None:
