@@ -72,7 +72,7 @@ implementations:
 """
 MODULES = {
     "__init__.py": '"""Your own code under test, one module per framework (gradcheck new)."""\n',
-    "ops_torch.py": '''"""The starter's cost in PyTorch; a custom torch.autograd.Function goes here too."""
+    "ops_torch.py": '''"""The starter's cost in PyTorch (a torch.autograd.Function fits here)."""
 
 
 def cost(w, x):
