@@ -27,6 +27,12 @@ class Op:
     aliases: tuple[tuple[str, str], ...] = field(default=())  # keyword alias -> name
     optional: tuple[tuple[str, Any], ...] = ()  # array inputs that may be left out, and default
     positional: int | None = None  # how many leading arguments NumPy takes by position
+    # inputs that take part in the arithmetic (not a condition or an index); None: all
+    operands: tuple[int, ...] | None = None
+    rest: bool = False  # the arrays are every positional argument after the attrs (einsum)
+    results: tuple[str, ...] = ()  # a tuple result's parts (() one array; ("*",) as many as
+    # the arguments say, split's): a program statement unpacks them by name, one eqn each
+    # with the attribute `output`
 
     @property
     def attr_defaults(self) -> dict[str, Any]:
@@ -34,6 +40,10 @@ class Op:
 
     def differentiable(self, i: int) -> bool:
         return self.diff is None or i in self.diff
+
+    def operand(self, i: int) -> bool:
+        """Whether input i takes part in the arithmetic (a condition or an index does not)."""
+        return self.operands is None or i in self.operands
 
 
 REQUIRED = object()  # attribute default meaning "must be given"
@@ -111,6 +121,7 @@ _OPS = [
         "where",
         ("condition", "x", "y"),
         diff=(1, 2),
+        operands=(1, 2),
         analytic=False,
         trap="the untaken branch gets a zero cotangent; 0 * inf there is NaN, as everywhere",
     ),
@@ -151,7 +162,7 @@ _OPS = [
     Op("flip", ("m",), (("axis", None),), kind="shape"),
     Op("concatenate", (), (("axis", 0),), kind="shape", variadic=True),
     Op("stack", (), (("axis", 0),), kind="shape", variadic=True),
-    Op("getitem", ("x",), (("index", REQUIRED),), diff=(0,), kind="index"),
+    Op("getitem", ("x",), (("index", REQUIRED),), diff=(0,), kind="index", operands=(0,)),
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in _OPS}

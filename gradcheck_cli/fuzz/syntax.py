@@ -13,10 +13,10 @@ from typing import Any
 
 from ..ir import ArrayRef
 from ..ops import OPS, REQUIRED
-from ..parse import _BINOPS, _COMPARES
+from ..parse import BINOPS, COMPARES
 
-OPERATORS = {name: node for node, (name, _) in _BINOPS.items()}
-COMPARISONS = {name: node for node, name in _COMPARES.items()}
+OPERATORS = {name: node for node, (name, _) in BINOPS.items()}
+COMPARISONS = {name: node for node, name in COMPARES.items()}
 OPERATOR_ONLY = {*OPERATORS, *COMPARISONS, "negative", "getitem"} - {"matmul"}
 
 
