@@ -16,7 +16,7 @@ import pytest
 
 from gradcheck_cli.backends import np_engine, np_rules
 from gradcheck_cli.backends.np_rules import SELECTIVE, VJP
-from gradcheck_cli.backends.np_rules_linalg import float_dtype, promote, unbroadcast
+from gradcheck_cli.backends.np_rules_common import float_dtype, promote, unbroadcast
 from gradcheck_cli.collect import collect
 from gradcheck_cli.run import load_all
 

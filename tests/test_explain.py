@@ -450,3 +450,18 @@ def test_the_pictures_legend_explains_the_red_border_of_a_comparison():
     text = dot(w, compare_with("tensorflow", w))
     assert "a red border: where numpy" in text and "and tensorflow part ways" in text
     assert "a red border" not in dot(w)
+
+
+def test_clip_text_at_crossed_bounds_says_what_the_vjp_computes():
+    """With lo > hi NumPy gives hi everywhere: x and lo take 0, hi takes all (the VJP)."""
+    case = make_case("sum(clip(x, lo, hi))", {"x": [-1.0, 0.5, 3.0], "lo": 2.0, "hi": 1.0}, {})
+    text = explain.render(explain.walkthrough(case))
+    assert "sum(df/dn1 * ((x > hi) | (lo > hi))) = sum([1, 1, 1] * [1, 1, 1]) = 3" in text
+    assert "sum(df/dn1 * (x < lo <= hi)) = sum([1, 1, 1] * [0, 0, 0]) = 0" in text
+    assert "df/dx  = df/dn1 * ∂n1/∂x = df/dn1 * (lo <= x <= hi) = [1, 1, 1] * [0, 0, 0]" in text
+
+
+def test_clip_text_with_one_bound_left_out():
+    case = make_case("sum(clip(x, lo, None))", {"x": [-1.0, 3.0], "lo": 2.0}, {})
+    text = explain.render(explain.walkthrough(case))
+    assert "df/dn1 * (x < lo)" in text and "df/dn1 * (lo <= x)" in text

@@ -720,3 +720,31 @@ def test_conventions_agree_with_torch(name: str, inputs: list[Any], attrs: dict[
     ans.backward(torch.ones_like(ans))
     for ours, t in zip(grad(name, *arrays, **attrs), tensors, strict=True):
         np.testing.assert_array_equal(ours, t.grad.numpy())
+
+
+def test_every_rule_has_its_explain_text():
+    """One rule per op: an elementwise op writes one local derivative per array input, a
+    differentiable op of any other kind a phrase for its VJP (or explain's generic one)."""
+    from gradcheck_cli.backends.np_rules import RULES
+
+    assert list(RULES) == list(ops.OPS)
+    for name, op in ops.OPS.items():
+        rule = RULES[name]
+        if op.kind == "elementwise":
+            assert len(rule.local) == len(op.arrays), name
+        elif op.diff != ():
+            assert rule.text is not None, name
+        assert FORWARD[name] is rule.forward and VJP[name] is rule.vjp
+
+
+def test_clip_text_matches_the_vjp_at_crossed_bounds():
+    """What explain writes for clip is what the VJP computes, crossed bounds included."""
+    from gradcheck_cli.backends.np_rules import RULES
+
+    x, lo, hi = np.array([-1.0, 0.5, 1.5, 3.0]), np.full(4, 2.0), np.full(4, 1.0)
+    got = VJP["clip"](np.ones(4), FORWARD["clip"](x, lo, hi), x, lo, hi)
+    written = [t.format("x", "lo", "hi", ans="ans") for t in RULES["clip"].local]
+    assert written == ["(lo <= x <= hi)", "(x < lo <= hi)", "((x > hi) | (lo > hi))"]
+    wanted = [(lo <= x) & (x <= hi), (x < lo) & (lo <= hi), (x > hi) | (lo > hi)]
+    for ct, want in zip(got, wanted, strict=True):
+        np.testing.assert_array_equal(ct, want.astype(float))

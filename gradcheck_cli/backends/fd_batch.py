@@ -1,14 +1,14 @@
 """The forward rules on a stacked batch: many perturbed copies of a param in one evaluation.
 
 A batched variable carries a leading axis, one row per perturbation; the others are as in
-a plain run. Each op runs `np_rules.FORWARD`'s own rule, called so that the leading axis
-stays the batch axis: elementwise operands get size-1 axes after it, so that broadcasting
-aligns the rest as in a plain run; axis attributes move past it; a 1-D matmul operand is
-made a row or column explicitly, so that the batch axis never becomes a matrix axis. An op
-with no batched form here, or an input that cannot be batched (an index computed from the
-param: each row could select a different number of elements), raises `Unbatchable`, and
-the caller evaluates the perturbations one by one instead. Values are dropped after their
-last use: a batch is large.
+a plain run. Each op runs `np_rules.FORWARD`'s own rule, called (by the scheme its rule's
+`batch` names, in `SCHEMES`) so that the leading axis stays the batch axis: elementwise
+operands get size-1 axes after it, so that broadcasting aligns the rest as in a plain run;
+axis attributes move past it; a 1-D matmul operand is made a row or column explicitly, so
+that the batch axis never becomes a matrix axis. An op with no batched form here, or an
+input that cannot be batched (an index computed from the param: each row could select a
+different number of elements), raises `Unbatchable`, and the caller evaluates the
+perturbations one by one instead. Values are dropped after their last use: a batch is large.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from ..ir import ArrayRef, Program, Var, read
-from ..ops import OPS
+from . import np_rules
 from .np_rules import FORWARD, apply
-from .np_rules_linalg import promote, reduced_axes
+from .np_rules_common import promote, reduced_axes
 
 FLOAT64 = np.dtype(np.float64)  # fd's arithmetic, whatever the case dtype
 
@@ -65,8 +65,7 @@ def _last_uses(program: Program) -> dict[int, list[str]]:
 
 
 def _rule(op: str) -> Callable[..., np.ndarray]:
-    kind = OPS[op].kind
-    rule = RULES.get(op) or (_elementwise if kind in ("elementwise", "compare") else None)
+    rule = RULES.get(op)
     if rule is None:
         raise Unbatchable(f"{op} has no batched form")
     return rule
@@ -87,7 +86,6 @@ def _pad(x: np.ndarray, rank: int) -> np.ndarray:
 def _shift(axis: Any, rank: int) -> Any:
     """A row's axis (or axes) as the batched array's; None is every row axis."""
     if axis is None:
-        return tuple(range(1, rank + 1))
         return tuple(range(1, rank + 1))
     if isinstance(axis, (tuple, list)):
         return tuple(a + 1 if a >= 0 else a for a in axis)
@@ -237,20 +235,23 @@ def _is_int(entry: Any) -> bool:
     return isinstance(entry, (int, np.integer)) and not isinstance(entry, (bool, np.bool_))
 
 
-RULES: dict[str, Callable[..., np.ndarray]] = {
-    **dict.fromkeys(("sum", "mean", "prod", "max", "min", "logsumexp"), _reduction),
-    **dict.fromkeys(("argmax", "argmin", "softmax", "log_softmax"), _reduction),
+# Each scheme by the name an op's rule gives it (`np_rules_common.Rule.batch`).
+SCHEMES: dict[str, Callable[..., np.ndarray]] = {
+    "elementwise": _elementwise,
+    "reduction": _reduction,
     "cumsum": _cumsum,
     "norm": _norm,
-    "matmul": _product,
-    "dot": _product,
+    "product": _product,
     "outer": _outer,
     "transpose": _transpose,
     "reshape": _reshape,
     "squeeze": _squeeze,
-    "expand_dims": _axis_moved,
-    "flip": _axis_moved,
-    "concatenate": _join,
-    "stack": _join,
+    "axis": _axis_moved,
+    "join": _join,
     "getitem": _getitem,
+}
+
+# op -> its batched rule; an op whose rule names no scheme has none.
+RULES: dict[str, Callable[..., np.ndarray]] = {
+    op: SCHEMES[rule.batch] for op, rule in np_rules.RULES.items() if rule.batch
 }

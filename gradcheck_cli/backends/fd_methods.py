@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Lit, Program, Var
+from ..ir import Program, Var
 from ..ops import OPS
+from .np_rules import RULES
 
 EPS = np.finfo(np.float64).eps
 _CBRT_EPS = EPS ** (1.0 / 3.0)
@@ -23,7 +24,7 @@ _RICHARDSON_STEP = EPS ** (1.0 / 7.0)  # balances an h^6 truncation against eps 
 _COMPLEX_STEP = 1e-20  # times max(|x|, 1): h^2 vanishes beside 1 in float64
 _SHRINKS = 4  # at most this many step sizes per element, each 8x smaller
 # analytic ops whose NumPy rule takes complex numbers (np.arctan2 refuses them)
-COMPLEX_OPS = frozenset(name for name, op in OPS.items() if op.analytic) - {"arctan2"}
+COMPLEX_OPS = frozenset(name for name, rule in RULES.items() if OPS[name].analytic and rule.complex)
 
 Costs = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -42,38 +43,9 @@ def complex_refusal(program: Program, env: Mapping[str, Any]) -> str:
     return ""
 
 
-def _positive(eqn: Any, x: Any) -> Any:
-    return np.real(x) > 0
-
-
-def _above_minus_one(eqn: Any, x: Any) -> Any:
-    return np.real(x) > -1
-
-
-def _inside_unit(eqn: Any, x: Any) -> Any:
-    return np.abs(x) < 1
-
-
-def _nonzero_divisor(eqn: Any, x: Any, y: Any) -> Any:
-    return np.asarray(y) != 0
-
-
-def _power_interior(eqn: Any, x: Any, y: Any) -> Any:
-    """A literal whole exponent: everywhere (0 excluded if negative); else a positive base."""
-    if isinstance(eqn.inputs[1], Lit) and float(y).is_integer():
-        return np.asarray(x) != 0 if y < 0 else True
-    return np.real(x) > 0
-
-
 # where each op with a branch point or pole on the real axis is holomorphic
 _INTERIOR: dict[str, Callable[..., Any]] = {
-    "sqrt": _positive,
-    "log": _positive,
-    "log1p": _above_minus_one,
-    "arcsin": _inside_unit,
-    "arccos": _inside_unit,
-    "divide": _nonzero_divisor,
-    "power": _power_interior,
+    name: rule.interior for name, rule in RULES.items() if rule.interior is not None
 }
 
 
