@@ -17,8 +17,11 @@ from hypothesis import strategies as st
 
 from gradcheck_cli import backends, ops, optim
 from gradcheck_cli.backends import np_rules
-from gradcheck_cli.ir import ArrayRef
+from gradcheck_cli.ir import ArrayRef, Aval, Eqn, Lit, Var
 from gradcheck_cli.run import Options, run_backend
+from gradcheck_cli.spelling import torch as spelling
+from gradcheck_cli.spelling.site import Operand, Site, lower
+from gradcheck_cli.spelling.tree import BinOp, Input, bind
 
 from .opcases import make_case
 
@@ -32,8 +35,31 @@ B3 = np.random.default_rng(0).normal(size=(2, 3, 4))
 
 
 def test_the_table_has_every_op():
-    assert sorted(set(ops.OPS) - set(tb.FORWARD)) == []
-    assert sorted(set(tb.FORWARD) - set(ops.OPS)) == []
+    assert sorted(set(ops.OPS) - set(spelling.ENTRIES)) == []
+    assert sorted(set(spelling.ENTRIES) - set(ops.OPS)) == []
+    assert sorted(spelling.SPELL) == sorted(ops.OPS)
+
+
+def test_the_backend_and_repro_share_one_table():
+    from gradcheck_cli.repro import torch_code
+
+    assert torch_code.SPELL is spelling.SPELL
+    assert tb.FORWARD is spelling.SPELL and not hasattr(torch_code, "TEMPLATES")
+    assert sorted(spelling.OPTIMIZERS) == sorted(optim.HYPERPARAMETERS)
+
+
+def _forward(op, *args, **attrs):
+    """The spelling's tree for `op` on these operands (tensors or Python literals), bound to
+    torch and run: what the backend runs for one equation."""
+    arrays = [a.detach().numpy() if torch.is_tensor(a) else a for a in args]
+    out = np.asarray(np_rules.apply(op, arrays, attrs, np.dtype("float64")))
+    ins = tuple(
+        Operand(Aval(tuple(a.shape), a.dtype)) if isinstance(a, np.ndarray) else Operand(None, a)
+        for a in arrays
+    )
+    eqn = Eqn("%0", op, tuple(Var(f"a{i}") for i in range(len(args))), attrs)
+    site = Site(eqn, ins, Aval(out.shape, out.dtype), np.dtype("float64"))
+    return bind(spelling.SPELL[op](site), tb.NAMESPACE)(list(args))
 
 
 # ---- kinks and ties: torch's own behaviour, then the backend's -----------------------------
@@ -146,23 +172,19 @@ def _as_torch(x):
 def test_forward_is_numpys(op, args, attrs):
     want = np_rules.FORWARD[op](*args, **attrs)
     with tb._default_dtype(torch.float64):  # as in a float64 case: literals made float64
-        got = tb.FORWARD[op](*map(_as_torch, args), **attrs)
+        got = _forward(op, *map(_as_torch, args), **attrs)
     assert tuple(got.shape) == want.shape
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
 
 
-def test_literals_reach_torch_untouched(monkeypatch):
-    seen = []
-
-    def power(x1, x2):
-        seen.append(type(x2))
-        return x1**x2
-
-    monkeypatch.setitem(tb.FORWARD, "power", power)
+def test_literals_reach_torch_untouched():
     case = make_case("sum(x ** 2) + sum(x ** 2.0)", {"x": [0.0, 3.0]}, {})
+    powers = [step for step in lower(case, spelling.SPELL) if step.eqn.op == "power"]
+    assert [step.tree for step in powers] == [BinOp("**", Input(0), Input(1))] * 2
+    assert [type(step.eqn.inputs[1]) for step in powers] == [Lit, Lit]
+    assert [type(step.eqn.inputs[1].value) for step in powers] == [int, float]
     backends.run("torch", case)
-    assert seen == [int, float]
-    assert tb.FORWARD["power"](torch.tensor([0, 3]), 2).dtype == torch.int64
+    assert _forward("power", torch.tensor([0, 3]), 2).dtype == torch.int64
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -195,7 +217,7 @@ def test_any_slice_step_is_numpys_value_and_gradient(s0, s1, s2, ellipsis):
     index = (s0, Ellipsis, s2) if ellipsis else (s0, s1, s2)
     want = np_rules.FORWARD["getitem"](B3, index=index)
     x = torch.tensor(B3, requires_grad=True)
-    got = tb.FORWARD["getitem"](x, index=index)
+    got = _forward("getitem", x, index=index)
     np.testing.assert_array_equal(got.detach().numpy(), want)
     g = np.random.default_rng(0).normal(size=want.shape)
     (got * torch.from_numpy(g)).sum().backward()
@@ -208,7 +230,7 @@ def test_gathers_masks_and_negative_indices():
     mask = np.array([True, False, True])
     index = (ArrayRef(1), slice(None, None, -1), (2, -1))
     x = torch.tensor(B3, requires_grad=True)
-    got = tb.FORWARD["getitem"](x, torch.from_numpy(idx), index=index)
+    got = _forward("getitem", x, torch.from_numpy(idx), index=index)
     want = B3[idx, ::-1, [2, -1]]
     np.testing.assert_array_equal(got.detach().numpy(), want)
     g = np.arange(want.size, dtype=np.float64).reshape(want.shape)
@@ -216,7 +238,7 @@ def test_gathers_masks_and_negative_indices():
     want_grad = np_rules.VJP["getitem"](g, want, B3, idx, index=index)[0]
     np.testing.assert_array_equal(x.grad.numpy(), want_grad)  # a repeat accumulates
     assert x.grad[1, 0, 3].item() == g[0, 1, 2] + g[1, 1, 2]  # row 0 is k = 2, flipped
-    masked = tb.FORWARD["getitem"](x, torch.from_numpy(mask), index=(None, -1, ArrayRef(1)))
+    masked = _forward("getitem", x, torch.from_numpy(mask), index=(None, -1, ArrayRef(1)))
     np.testing.assert_array_equal(masked.detach().numpy(), B3[None, -1, mask])
 
 
@@ -242,7 +264,7 @@ def test_an_integer_or_an_entry_between_lists_is_numpys_rule(
     if numpy_shape == torch_shape:
         assert not np.array_equal(own.numpy(), x[index])
     entries = tuple(tuple(e) if isinstance(e, list) else e for e in index)
-    got = tb.FORWARD["getitem"](torch.from_numpy(x), index=entries)
+    got = _forward("getitem", torch.from_numpy(x), index=entries)
     np.testing.assert_array_equal(got.numpy(), x[index])
 
 
