@@ -510,3 +510,77 @@ def test_float32_learning_rate_in_a_float64_run():
     got = backends.run("tensorflow", case).params["w"][0]
     assert got == 3.0 - 28.0 * _f32(0.1)
     assert got != pytest.approx(0.2, rel=1e-8, abs=0)
+
+
+# ---- one spelling: the trees the backend runs are the lines repro prints --------------------
+
+
+def test_the_backend_runs_the_table_repro_prints():
+    from gradcheck_cli.repro import tf_code
+    from gradcheck_cli.spelling import tensorflow as spelling
+
+    assert tfb.FORWARD is spelling.SPELL and tf_code.SPELL is spelling.SPELL
+    assert tfb.NORM_ORDS is spelling.NORM_ORDS
+
+
+def test_the_keras_optimizer_is_built_from_its_tree():
+    from gradcheck_cli.spelling import tensorflow as spelling
+    from gradcheck_cli.spelling.tree import source
+
+    case = make_case(
+        "sum(w * X)", {"w": [3.0]}, {"X": [28.0]}, extra="optimizer: {name: adam, lr: 0.1}\n"
+    )
+    optimizer = tfb.optimizer(case.optimizer)
+    assert type(optimizer).__name__ == "Adam" and optimizer.beta_2 == 0.999
+    tree = spelling.OPTIMIZERS["adam"](tfb.hyperparameters("adam", {"lr": 0.1}))
+    assert source(tree, []).text.startswith("tf.keras.optimizers.Adam(learning_rate=0.1, beta_1")
+
+
+def test_integers_giving_floats_are_cast_in_the_trees_themselves():
+    """The backend's `_in_case_dtype` is a safety net: the trees cast themselves."""
+    from gradcheck_cli.backends import tf_program
+
+    inputs = {"n": {"value": [[0, 1], [3, 2]], "dtype": "int64"}}
+    case = _case("clip(n, 0.5, 2) * w", {"w": [[1.0, 1.0], [1.0, 1.0]]}, inputs, "float32")
+    steps, error, _ = tf_program.lowered(case)
+    program, env = tf_program.Program(case), dict(tfb.start(case).inputs)
+    env.update({k: tf.constant(v, tf.float32) for k, v in case.params.items()})
+    seen = []
+    program._in_case_dtype = lambda name, value: seen.append(name) or value  # no cast
+    assert error is None and len(steps) == 2
+    assert program.run(env).dtype == tf.float32 and seen == ["%1", "%2"]
+    assert env["%1"].dtype == tf.float32  # tf.cast(tf.clip_by_value(...), tf.float32)
+
+
+@pytest.mark.parametrize(
+    "cost, inputs",
+    [
+        ("outer(b, 0.5) * w", {"b": {"value": [True, False], "dtype": "bool"}}),
+        ("clip(n, None, 1) * w", {"n": {"value": [[3, 0], [-2, 1]], "dtype": "int64"}}),
+        (
+            "where(m, n, 2.5) * w",
+            {
+                "m": {"value": [[True, False], [False, True]], "dtype": "bool"},
+                "n": {"value": [[3, 0], [-2, 1]], "dtype": "int64"},
+            },
+        ),
+    ],
+)
+def test_repro_scripts_of_former_gaps_print_the_backends_numbers(cost, inputs, tmp_path):
+    """Scripts the former templates got wrong (a literal in tf.reshape, an integer clipped
+    by float('-inf'), a float32 fill beside float64): one table, so the same numbers."""
+    import json
+    import subprocess
+    import sys
+
+    from gradcheck_cli import repro
+
+    case = _case(cost, {"w": [[1.5, 0.5], [2.0, 1.0]]}, inputs, "float32")
+    path = tmp_path / "script.py"
+    path.write_text(repro.script(case, "tensorflow"))
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    printed = dict(line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line)
+    got = backends.run("tensorflow", case)
+    np.testing.assert_allclose(json.loads(printed["value"]), got.value, rtol=1e-6)
+    np.testing.assert_allclose(json.loads(printed["grad w"]), got.grad["w"], rtol=1e-6)
