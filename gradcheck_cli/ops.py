@@ -165,17 +165,30 @@ _OPS = [
     Op("getitem", ("x",), (("index", REQUIRED),), diff=(0,), kind="index", operands=(0,)),
 ]
 
-OPS: dict[str, Op] = {op.name: op for op in _OPS}
+# The v2 functions (contract "Expressions (v2)"), one list per family; each op is a
+# function of its own name. Its numpy rule is in the np_rules module of the same family.
+SPECIAL: list[Op] = []  # elementwise and special functions, the operators % and //
+NN: list[Op] = []  # jax.nn-style functions, stop_gradient, the boolean functions & | ^ ~
+STATS: list[Op] = []  # var std cumprod all any trace, einsum tensordot kron cross, diag...
+DECOMPOSITIONS: list[Op] = []  # numpy.linalg: inv det slogdet solve cholesky eigh svd qr...
+ARRANGE: list[Op] = []  # take take_along_axis sort argsort split tile repeat pad roll ...
+V2 = SPECIAL + NN + STATS + DECOMPOSITIONS + ARRANGE
+
+OPS: dict[str, Op] = {op.name: op for op in _OPS + V2}
 
 # The contract's function names that are other spellings of an op.
-FUNCTION_ALIASES = {"amax": "max", "amin": "min"}
+FUNCTION_ALIASES = {"amax": "max", "amin": "min", "mod": "remainder"}
 
 # Every function name the contract allows in a call, as the contract lists them.
-FUNCTIONS: tuple[str, ...] = tuple(
-    """sum mean prod max min amax amin argmax argmin exp log log1p expm1 sqrt square abs sign
+FUNCTIONS: tuple[str, ...] = (
+    tuple(
+        """sum mean prod max min amax amin argmax argmin exp log log1p expm1 sqrt square abs sign
     sin cos tan arcsin arccos arctan sinh cosh tanh arctan2 maximum minimum where clip matmul
     dot outer transpose reshape concatenate stack expand_dims squeeze flip cumsum norm
     logsumexp sigmoid relu softplus softmax log_softmax""".split()
+    )
+    + tuple(op.name for op in V2)
+    + tuple(a for a, op in FUNCTION_ALIASES.items() if op in {o.name for o in V2})
 )
 
 # Methods allowed on an array (`x.sum(...)`), as the contract lists them.

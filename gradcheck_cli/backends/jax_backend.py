@@ -102,6 +102,9 @@ def hyperparameters(spec: OptimizerSpec) -> dict[str, Any]:
 
 
 def unsupported(case: Case) -> str | None:
+    problem = spelling.program_problem(case.program.eqns if case.program else ())
+    if problem:
+        return problem
     spec = case.optimizer
     return spelling.unsupported(spec.name, hyperparameters(spec)) if spec else None
 

@@ -26,7 +26,18 @@ from typing import Any
 import numpy as np
 
 from ..ops import OPS
-from . import np_rules_binary, np_rules_linalg, np_rules_reductions, np_rules_shape, np_rules_unary
+from . import (
+    np_rules_arrange,
+    np_rules_binary,
+    np_rules_decompositions,
+    np_rules_linalg,
+    np_rules_nn,
+    np_rules_reductions,
+    np_rules_shape,
+    np_rules_special,
+    np_rules_stats,
+    np_rules_unary,
+)
 from .np_rules_common import Rule, is_diff, unbroadcast
 
 __all__ = ["FORWARD", "RULES", "SELECTIVE", "VJP", "Rule", "apply", "is_operand", "unbroadcast"]
@@ -40,6 +51,9 @@ def _gather() -> dict[str, Rule]:
     for family in (np_rules_binary, np_rules_unary, np_rules_reductions, np_rules_linalg):
         found.update(family.RULES)
     found.update(np_rules_shape.RULES)
+    for family in (np_rules_special, np_rules_nn, np_rules_stats, np_rules_decompositions):
+        found.update(family.RULES)
+    found.update(np_rules_arrange.RULES)
     missing = sorted(set(OPS) - set(found)) + sorted(set(found) - set(OPS))
     if missing:
         raise AssertionError(f"np_rules: no rule, or a rule for no op: {', '.join(missing)}")

@@ -45,6 +45,9 @@ def device() -> str:
 
 
 def unsupported(case: Case) -> str | None:
+    problem = spelling.program_problem(case.program.eqns if case.program else ())
+    if problem:
+        return problem
     spec = case.optimizer
     return spelling.unsupported(spec.name, _hyperparameters(spec)) if spec else None
 

@@ -9,9 +9,11 @@ becomes `jnp.array(...)`, since JAX takes no list as an index.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..ir import Eqn
+from . import families
 from .numpy_like import Spell, numpy_like
 from .tree import Node, call
 
@@ -27,7 +29,15 @@ NN = {
     "logsumexp": "jax.scipy.special.logsumexp",
 }
 # an index written as a list becomes an array: JAX takes no list as an index
+_V2 = families.merged("JAX")
+NN.update({op: name for op, name in _V2.items() if isinstance(name, str)})
 SPELL: dict[str, Spell] = numpy_like("jnp", NN, lambda entries: call("jnp.array", entries))
+SPELL.update({op: spell for op, spell in _V2.items() if not isinstance(spell, str)})
+SKIP = families.skips("jax")
+
+
+def program_problem(eqns: Iterable[Eqn]) -> str | None:
+    return families.program_problem("jax", eqns, SPELL, SKIP)
 
 
 # ---- optax, as the contract maps torch.optim's hyperparameters --------------------------------

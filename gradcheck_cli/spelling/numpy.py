@@ -4,8 +4,12 @@ each defined in the script (`repro/numpy_code.py`) as the numpy engine computes 
 
 from __future__ import annotations
 
+from . import families
 from .numpy_like import Spell, numpy_like
 from .tree import node
 
 HELPERS = ("sigmoid", "relu", "softplus", "softmax", "log_softmax", "logsumexp")
-SPELL: dict[str, Spell] = numpy_like("np", {op: op for op in HELPERS}, node)
+_V2 = families.merged("NUMPY")
+_NAMES = {op: op for op in HELPERS} | {op: n for op, n in _V2.items() if isinstance(n, str)}
+SPELL: dict[str, Spell] = numpy_like("np", _NAMES, node)
+SPELL.update({op: spell for op, spell in _V2.items() if not isinstance(spell, str)})
