@@ -12,9 +12,9 @@ are basic and the frameworks' own slicing is NumPy's, but for torch's negative s
 
 A plan is executed in three steps: flip `flips` (torch refuses a negative step: the axis is
 reversed and the same elements are taken forwards), slice with `basic`, then pick with
-`picks`. The torch and tensorflow backends run it (`torch_index.py`, `tf_index.py`) and
-`gradcheck repro` prints it (`repro/torch_index.py`, `repro/tf_index.py`); this module
-imports no framework.
+`picks`. The torch spelling (`spelling/torch_shape.py`) and the tensorflow one
+(`backends/tf_index.py`) turn it into trees, which the backends run and `gradcheck repro`
+prints; this module imports no framework.
 """
 
 from __future__ import annotations

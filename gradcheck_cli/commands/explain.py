@@ -1,7 +1,7 @@
 """`gradcheck explain` and `gradcheck plot`: the click wrappers of explain, graph and plot.
 
 Both take a case file and, where it holds several cases, the name of one. The work is in
-`explain.py`, `graph.py` and `plot.py`, imported when a command runs.
+the `explain` package, `graph.py` and `plot.py`, imported when a command runs.
 """
 
 from __future__ import annotations
