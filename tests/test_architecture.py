@@ -51,6 +51,7 @@ LAYERS = {
     "fuzz": 3,
     "commands": 4,
     "pytest_plugin": 4,
+    "pytest_items": 4,
     "cli": 5,
     "__main__": 6,
 }
