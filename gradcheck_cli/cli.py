@@ -15,7 +15,7 @@ import sys
 import click
 
 from . import __version__
-from .commands.run import silence_stdout
+from .commands.run_output import silence_stdout
 from .errors import GradcheckError
 from .results import BACKENDS
 

@@ -7,8 +7,6 @@ nothing), as pytest does.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,68 +14,13 @@ from typing import Any
 import click
 
 from ..errors import UsageError
-from ..limits import DEFAULT, LIMITS, Limits, option, quantity
-from ..results import BACKENDS, RunResult
+from ..limits import Limits
+from ..results import BACKENDS
+from .run_options import isatty, limit_options, limits_from
+from .run_output import _Progress, _Say, _write_reports
 
 FORMAT_NAMES = ("text", "json", "junit", "markdown", "github")  # report/formats.py, lazily
 NO_CASE = 5
-
-
-def colour_wanted(stream: Any) -> bool:
-    """Colour on a terminal, unless NO_COLOR is set or TERM is dumb."""
-    dumb = os.environ.get("TERM") == "dumb"
-    return "NO_COLOR" not in os.environ and not dumb and _isatty(stream)
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return stream is not None and stream.isatty()
-    except (ValueError, OSError):
-        return False
-
-
-class Amount(click.ParamType):
-    """A number that may be written 1e8, 10_000 or, for bytes, 4GB / 500MB."""
-
-    name = "amount"
-    _UNITS = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> float:
-        if isinstance(value, (int, float)):
-            return value
-        text = str(value).strip().lower().replace("_", "").removesuffix("b")
-        scale = self._UNITS.get(text[-1:], None) if text[-1:].isalpha() else 1
-        number = text[:-1] if text[-1:].isalpha() else text
-        try:
-            amount = float(number) * (scale if scale is not None else float("nan"))
-        except ValueError:
-            amount = float("nan")
-        if not amount >= 0:
-            self.fail(f"{value!r} is not a number of 0 or more (e.g. 1e7, or 4GB for bytes)")
-        return amount
-
-
-def limit_options(command: Any) -> Any:
-    """One option per limit of `limits.LIMITS`: declared once, there."""
-    for limit in reversed(LIMITS):
-        shown = quantity(limit.default, limit.unit)
-        command = click.option(
-            option(limit.name),
-            limit.name,
-            type=Amount(),
-            default=None,
-            help=f"The most {limit.what} (default {shown}).",
-        )(command)
-    return command
-
-
-def limits_from(given: dict[str, Any]) -> Limits:
-    values = {}
-    for limit in LIMITS:
-        value = given.pop(limit.name, None)
-        if value is not None:
-            values[limit.name] = value if limit.name == "timeout" else int(value)
-    return DEFAULT.with_(**values)
 
 
 @click.command("run")
@@ -208,7 +151,7 @@ def _run(paths: tuple[str, ...], limits: Limits, **o: Any) -> int:
         isolate=True,
         imports=allowed(o["imports"]),
     )
-    progress = _Progress(len(chosen)) if _isatty(sys.stderr) and len(chosen) > 5 else None
+    progress = _Progress(len(chosen)) if isatty(sys.stderr) and len(chosen) > 5 else None
 
     def show(result) -> None:
         if progress:
@@ -253,76 +196,3 @@ def _nothing_selected(files: list[Path], cases: list, o: dict[str, Any]) -> str:
     filters = [f"--tag {t}" for t in o["tags"]] + ([f"-k {o['keyword']}"] if o["keyword"] else [])
     filters += [f"--shard {o['shard']}"] if o["shard"] else []
     return f"no case selected: {' '.join(filters)} matched none of {len(cases)} cases (exit 5)"
-
-
-class _Say:
-    """The text report's lines: on stdout, or on stderr when stdout holds a report. An
-    output that cannot be written (closed, a broken pipe, a full disk) is said once on
-    stderr and then dropped: the run goes on, and its exit code still tells the result."""
-
-    def __init__(self, to_stderr: bool):
-        self.err, self.lost = to_stderr, False
-        self.colour = colour_wanted(sys.stderr if to_stderr else sys.stdout)
-
-    def line(self, text: str) -> None:
-        if self.lost:
-            return
-        try:
-            click.echo(text, err=self.err)
-        except (OSError, ValueError) as exc:  # ValueError: a closed file
-            self.lost = True
-            silence_stdout()
-            why = getattr(exc, "strerror", None) or str(exc)
-            with contextlib.suppress(OSError, ValueError):
-                click.echo(f"gradcheck: cannot write the report ({why}); it is dropped", err=True)
-
-
-def silence_stdout() -> None:
-    """Standard output to /dev/null from now on, so later writes (and the final flush)
-    cannot fail again."""
-    with contextlib.suppress(OSError):
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, 1)
-        os.close(null)
-
-
-def _write_reports(formats: tuple[str, ...], outputs: tuple[str, ...], result: RunResult) -> None:
-    from ..report.formats import FORMATS
-
-    for fmt, path in zip(formats, outputs, strict=True):
-        report = FORMATS[fmt](result)
-        if path == "-":
-            click.echo(report, nl=False)
-            continue
-        try:
-            Path(path).write_text(report, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"{path}: cannot write the {fmt} report: {exc.strerror}") from None
-
-
-class _Progress:
-    """`[#####-----] 12/74 importing tensorflow` on stderr, redrawn in place: only on a
-    terminal, never in CI logs; NO_COLOR has no colour to take from it."""
-
-    def __init__(self, total: int):
-        self.total, self.done, self.doing, self.width = total, 0, "", 0
-
-    def draw(self) -> None:
-        filled = 30 * self.done // max(self.total, 1)
-        line = f"[{'#' * filled}{'-' * (30 - filled)}] {self.done}/{self.total} {self.doing}"
-        self.clear()
-        self.width = len(line)
-        click.echo(f"\r{line}", nl=False, err=True)
-
-    def status(self, text: str) -> None:
-        self.doing = text
-        self.draw()
-
-    def clear(self) -> None:
-        if self.width:
-            click.echo("\r" + " " * self.width + "\r", nl=False, err=True)
-            self.width = 0
-
-    def advance(self) -> None:
-        self.done, self.doing = self.done + 1, ""
-        self.draw()
