@@ -3,175 +3,48 @@ loader reads them (see the package's docstring)."""
 
 from __future__ import annotations
 
-from ..implementations import FRAMEWORKS, REFERENCE, ROWS
+from ..implementations import ROWS
 from ..results import BACKENDS
-from ..values import DTYPES, FLOAT_DTYPES, INITS
+from ..values import FLOAT_DTYPES
+from .fields import (
+    DEFAULT_TOLERANCE,
+    EXPECT,
+    GENERATED,
+    HYPERPARAMETER_MEANINGS,
+    IMPLEMENTATIONS,
+    LONG_FORM,
+    NAME_PATTERN,
+    REDUCES,
+    TOLERANCE,
+    _all_params,
+    _one_step_with_an_optimizer,
+)
 from .kinds import (
     Derived,
     Expression,
-    Fields,
     Integer,
     Key,
     Keyed,
     Named,
-    Number,
     OneOf,
     Optimizer,
-    Shape,
     Text,
     Value,
     Words,
 )
 
-NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"  # a case's name
-DEFAULT_TOLERANCE = {"float64": (1e-7, 1e-9), "float32": (1e-4, 1e-5)}  # dtype -> rtol, atol
-REDUCES = {
-    "sum": "what TensorFlow does",
-    "mean": "",
-    "none": "the cost must be a scalar: a non-scalar one is refused at load, naming the other"
-    " choices",
-    "native": "each framework does what it does with a non-scalar target: TensorFlow sums,"
-    " PyTorch and JAX refuse, and the refusal is that backend's result; numpy and fd sum",
-}
-INIT_MEANINGS = {
-    "normal": "rng.normal(loc, scale)",
-    "uniform": "rng.uniform(low, high)",
-    "zeros": "",
-    "ones": "",
-    "arange": "numpy.arange(n).reshape(shape)",
-    "eye": "numpy.eye(*shape), a 2-D shape",
-}
-HYPERPARAMETER_MEANINGS = {  # what each of optim.HYPERPARAMETERS is
-    "lr": "learning rate",
-    "momentum": "momentum factor",
-    "dampening": "dampening for momentum",
-    "nesterov": "Nesterov momentum (needs momentum > 0 and dampening 0)",
-    "weight_decay": "weight decay (L2 penalty; decoupled for adamw)",
-    "betas": "coefficients of the running averages of the gradient and its square",
-    "eps": "term added to the denominator for numerical stability",
-    "amsgrad": "the AMSGrad variant",
-    "alpha": "smoothing constant",
-    "centered": "normalise by an estimate of the gradient's variance",
-    "initial_accumulator_value": "starting value of the sum of squared gradients",
-}
-EXPECTED = Value(dtype="float64")  # an expected value is read in float64, whatever the case's
-
-LONG_FORM = (
-    Key("value", Value(), "a number or a nested list"),
-    Key("dtype", OneOf(DTYPES), "the array's dtype", None, "the case dtype"),
-)
-GENERATED = (
-    Key("shape", Shape(), "the array's shape, e.g. [3, 4]"),
-    Key(
-        "init", OneOf({i: INIT_MEANINGS[i] for i in INITS}), "how it is drawn: {choices}", "normal"
-    ),
-    Key("seed", Integer(minimum=0), "rng = numpy.random.default_rng(seed)", 0),
-    Key("loc", Number(), "mean of `normal`", 0),
-    Key("scale", Number(), "standard deviation of `normal`", 1),
-    Key("low", Number(), "lower bound of `uniform`", 0),
-    Key("high", Number(), "upper bound of `uniform`", 1),
-    Key(
-        "dtype",
-        OneOf(DTYPES),
-        "the array's dtype; drawn in float64, then cast",
-        None,
-        "the case dtype",
-    ),
-)
-
-
-def _rtol(values: dict) -> float:
-    return DEFAULT_TOLERANCE[values["dtype"]][0]
-
-
-def _atol(values: dict) -> float:
-    return DEFAULT_TOLERANCE[values["dtype"]][1]
-
-
-def _all_params(values: dict) -> tuple[str, ...]:
-    return tuple(values["params"] or ())
-
-
-def _one_step_with_an_optimizer(values: dict) -> int:
-    return 1 if values["optimizer"] else 0
-
-
-TOLERANCE = Fields(
-    (
-        Key("rtol", Number(minimum=0), "relative tolerance", Derived(_rtol, "by dtype")),
-        Key("atol", Number(minimum=0), "absolute tolerance", Derived(_atol, "by dtype")),
-    ),
-    expected="{rtol: R, atol: A}",
-    name="tolerance",
-)
-EXPECT = Fields(
-    (
-        Key("value", EXPECTED, "the cost before reduction, at the starting params", None),
-        Key(
-            "grad",
-            Named(EXPECTED, names="param", among="wrt", shape_of="params"),
-            "param → d(reduced cost)/d(param) at the starting params; wrt params only",
-            None,
-        ),
-        Key(
-            "params",
-            Named(EXPECTED, names="param", among="params", shape_of="params"),
-            "param → its value after `steps` optimizer steps",
-            None,
-            needs=("optimizer",),
-        ),
-        Key(
-            "costs",
-            EXPECTED,
-            "the reduced cost before each step, one a step (under `native`, what the framework"
-            " differentiated: TensorFlow's sum)",
-            None,
-            needs=("optimizer",),
-        ),
-        Key(
-            "raises",
-            Text(expected="the text of the expected error"),
-            "the backend must fail, with this text in its message; the other keys are then not"
-            " checked",
-            None,
-        ),
-    ),
-    name="expect",
-)
-
-_FUNCTION = Text(
-    expected="'module:function'",
-    pattern=REFERENCE,
-    hint="write 'module:function', e.g. mylib.ops:softplus (a dotted module, a colon, a name)",
-)
-NUMPY_IMPLEMENTATION = Fields(
-    (
-        Key("value", _FUNCTION, "NumPy arrays in, the cost before reduction out"),
-        Key(
-            "grad",
-            _FUNCTION,
-            "the same arguments in; param name → gradient of the reduced cost out (one array"
-            " where there is one param)",
-            None,
-        ),
-    ),
-    name="numpy implementation",
-)
-IMPLEMENTATIONS = Fields(
-    tuple(
-        Key(
-            framework,
-            NUMPY_IMPLEMENTATION if framework == "numpy" else _FUNCTION,
-            "`{value: 'module:function', grad: 'module:function'}`, `grad` optional"
-            if framework == "numpy"
-            else f"'module:function' of a {framework} function",
-            None,
-        )
-        for framework in FRAMEWORKS
-    ),
-    name="implementations",
-    at_least_one=True,
-)
+__all__ = [
+    "BY_KEY",
+    "DEFAULT_TOLERANCE",
+    "EXPECT",
+    "GENERATED",
+    "KEYS",
+    "LONG_FORM",
+    "NAME_PATTERN",
+    "TOLERANCE",
+    "described",
+    "table",
+]
 
 KEYS = (
     Key(
