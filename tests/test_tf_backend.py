@@ -525,7 +525,7 @@ def test_the_backend_runs_the_table_repro_prints():
 
 def test_the_keras_optimizer_is_built_from_its_tree():
     from gradcheck_cli.spelling import tensorflow as spelling
-    from gradcheck_cli.spelling.tree import source
+    from gradcheck_cli.spelling.printer import source
 
     case = make_case(
         "sum(w * X)", {"w": [3.0]}, {"X": [28.0]}, extra="optimizer: {name: adam, lr: 0.1}\n"

@@ -11,8 +11,8 @@ from typing import Any
 
 from ..case import Case
 from ..spelling import jax as jax_spelling
+from ..spelling.printer import source
 from ..spelling.site import lower
-from ..spelling.tree import source
 from .expr import fit, from_spec, nested, py
 from .program import describe, header, hyperparameters, render_lowered
 

@@ -225,7 +225,7 @@ def describe(case: Case) -> list[str]:
 def render_lowered(case: Case, lowered: list[Any], constant: Callable[[Any], str]) -> Body:
     """The program, one line per statement, from the trees the backend runs (`spelling`):
     a temporary used once is folded into its user, the others get a line of their own."""
-    from ..spelling.tree import Text, literal, source
+    from ..spelling.printer import Text, literal, source
 
     names = _names(case, _uses(case))
     texts: dict[str, Text] = {name: Text(names[name]) for name in [*case.params, *case.inputs]}

@@ -13,8 +13,8 @@ from typing import Any
 from ..case import Case
 from ..ir import ArrayRef
 from ..spelling import tensorflow as tf_spelling
+from ..spelling.printer import source
 from ..spelling.site import lower
-from ..spelling.tree import source
 from .expr import fit, from_spec, nested, py
 from .program import describe, header, hyperparameters, reached, render_lowered
 
@@ -72,7 +72,10 @@ def _tape(case: Case, body: Any, reach: tuple[str, ...]) -> tuple[list[str], str
 
 
 def _gathers(case: Case) -> bool:
-    """Whether the program indexes with an integer list or array (a tf.gather)."""
+    """Whether the program indexes with an integer list or array (a tf.gather), or calls
+    an op spelled with one (take, take_along_axis, pad's edge mode)."""
+    if any(eqn.op in ("take", "take_along_axis", "pad") for eqn in case.program.eqns):
+        return True
     return any(
         isinstance(e, (ArrayRef, tuple))
         for eqn in case.program.eqns

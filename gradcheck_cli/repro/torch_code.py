@@ -11,8 +11,9 @@ from typing import Any
 
 from ..case import Case
 from ..spelling import torch as torch_spelling
+from ..spelling.printer import Text, source
 from ..spelling.site import lower
-from ..spelling.tree import Call, Input, Name, Text, source
+from ..spelling.tree import Call, Input, Name
 from .expr import ATOM, Expr, fit, from_spec, nested, py, wrap
 from .program import describe, header, hyperparameters, reached, render_lowered
 
