@@ -163,6 +163,9 @@ def bind(tree: Node, namespace: Mapping[str, Any]) -> Bound:
     if isinstance(tree, Index):
         base = bind(tree.base, namespace)
         entries = [bind(e, namespace) for e in tree.entries]
+        if len(entries) == 1:  # x[i], as printed: a Python tuple refuses x[(i,)]
+            (entry,) = entries
+            return lambda xs: base(xs)[entry(xs)]
         return lambda xs: base(xs)[tuple(e(xs) for e in entries)]
     if isinstance(tree, Seq):
         items = [bind(i, namespace) for i in tree.items]
