@@ -112,6 +112,11 @@ def load(reference: str, root: str = "") -> Callable[..., Any]:
     return target
 
 
+def function_of(implementation: Implementation | None) -> Callable[..., Any] | None:
+    """The user's forward a session runs in place of the program; None for a backend's own."""
+    return load(implementation.value, implementation.root) if implementation else None
+
+
 def call(fn: Callable[..., Any], env: Mapping[str, Any], names: tuple[str, ...]) -> Any:
     """The convention: every param and input as a keyword argument."""
     return fn(**{name: env[name] for name in names})

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .backends.np_rules import apply
+from .backends.np_rules_arrange import size_bound
 from .errors import Position, Problem
 from .ir import ArrayRef, Aval, Eqn, Var, read
 from .limits import DEFAULT, Limits, quantity, refusal
@@ -126,13 +127,34 @@ def bound(eqn: Eqn, inputs: list[Aval]) -> int:
         return _dot(*shapes)
     if eqn.op == "outer":
         return sizes[0] * sizes[1]
+    if eqn.op in ("kron", "tensordot", "einsum"):  # never more than all operands' product
+        return math.prod(sizes)
+    grown = _grows(eqn, shapes, sizes)
+    if grown is not None:
+        return grown
     if op.variadic:
         return sum(sizes)
     if eqn.op == "getitem":
         return _getitem(eqn, inputs)
     if op.kind in ("elementwise", "compare"):
         return _broadcast(shapes)
+    grown = size_bound(eqn, shapes) if op.kind in ("shape", "index") else None
+    if grown is not None:  # tile, repeat, pad, broadcast_to, take: from their arguments
+        return grown
     return max(sizes, default=1)  # reductions and shape ops never grow their input
+
+
+def _grows(eqn: Eqn, shapes: list[tuple[int, ...]], sizes: list[int]) -> int | None:
+    """The ops whose result can be larger than any input, apart from the products."""
+    if eqn.op == "one_hot":
+        return sizes[0] * max(int(eqn.attrs.get("num_classes") or 1), 1)
+    if eqn.op == "diag" and len(shapes[0]) == 1:
+        n = shapes[0][0] + abs(int(eqn.attrs.get("k") or 0))
+        return n * n
+    if eqn.op == "svd" and len(shapes[0]) >= 2:  # full_matrices: U is m x m, Vh n x n
+        m, n = shapes[0][-2:]
+        return math.prod(shapes[0][:-2]) * max(m, n) ** 2
+    return None
 
 
 # ---- the pass ------------------------------------------------------------------------------
@@ -164,6 +186,9 @@ def check(case: Case, limits: Limits = DEFAULT) -> tuple[dict[str, Aval], list[P
             need = BACKEND_FACTOR * (held + size * dtype.itemsize)
             if need > limits.max_bytes:
                 return avals, [_too_much(case, eqn, need, limits)]
+            symbol = _bitwise(eqn, inputs)
+            if symbol:
+                return avals, [_not_boolean(case, eqn, symbol)]
             try:
                 env[eqn.out] = _evaluate(eqn, env, dtype)
             except (ValueError, TypeError, IndexError) as exc:
@@ -201,6 +226,8 @@ def _zeroed(attrs: Mapping[str, Any]) -> dict[str, Any]:
             return tuple(0 for _ in entry)
         return entry
 
+    if "index" not in attrs:  # take, take_along_axis: the indices are an input
+        return dict(attrs)
     return {**attrs, "index": tuple(zero(e) for e in attrs["index"])}
 
 
@@ -226,6 +253,31 @@ def _too_much(case: Case, eqn: Eqn, need: int, limits: Limits) -> Problem:
         f"({BACKEND_FACTOR}x its values so far): " + refusal(limits, "max_bytes")
     )
     return Problem(eqn_position(case, eqn), message, "", case.name)
+
+
+_OPERATORS = {"logical_and": "&", "logical_or": "|", "logical_xor": "^", "logical_not": "~"}
+
+
+def _bitwise(eqn: Eqn, inputs: list[Any]) -> str | None:
+    """`&`, `|`, `^`, `~` on anything but booleans: NumPy's are bitwise there (or refused,
+    on floats), which the language does not have; the functions logical_and... take any
+    truth value, as NumPy's do."""
+    symbol = _OPERATORS.get(eqn.op)
+    if symbol is None or eqn.text.lstrip("( ").startswith(eqn.op):
+        return None
+    if all(a is not _LITERAL and a.dtype.kind == "b" for a in inputs if a is not _LITERAL):
+        literals = [x for x in eqn.inputs if not isinstance(x, Var)]
+        if all(type(getattr(x, "value", True)) is bool for x in literals):
+            return None
+    return symbol
+
+
+def _not_boolean(case: Case, eqn: Eqn, symbol: str) -> Problem:
+    message = f"`{eqn.text}`: {symbol} takes booleans (on numbers NumPy's is bitwise)"
+    hint = f"compare first, as in (x > 0) {symbol} (y > 0), or call {eqn.op}(...)"
+    if symbol == "~":
+        hint = "compare first, as in ~(x > 0), or call logical_not(...)"
+    return Problem(eqn_position(case, eqn), message, hint, case.name)
 
 
 def _failed(case: Case, eqn: Eqn, exc: Exception) -> Problem:

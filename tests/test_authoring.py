@@ -182,7 +182,7 @@ def test_new_with_implementations_writes_a_package_that_passes_under_import(here
         "__init__.py", "ops_jax.py", "ops_numpy.py", "ops_tf.py", "ops_torch.py"
     ]  # fmt: skip
     text = (here / "checks" / "my-loss.yaml").read_text()
-    assert "numpy: {value: \"checks.my_loss_impl.ops_numpy:cost\"" in text
+    assert 'numpy: {value: "checks.my_loss_impl.ops_numpy:cost"' in text
     assert _validate(here / "checks" / "my-loss.yaml") == []
     from gradcheck_cli.cli import cli
 

@@ -53,6 +53,12 @@ FD_VARIANTS = {
 }
 FD_TOLERANCE = {"rtol": 1e-10, "atol": 1e-12}  # the complex step's; fd's floor lifts the others
 FRAMEWORK_TOLERANCE = {"rtol": 1e-9, "atol": 1e-12}
+# A framework whose own function is less precise than float64, measured and documented in
+# docs/semantics.md ("TensorFlow's float32 constants"): judged at its measured precision.
+IMPRECISE = {
+    ("tensorflow", "gelu"): {"rtol": 5e-7, "atol": 1e-12},  # 0.044715 and 1/sqrt(2) in float32
+    ("tensorflow", "leaky_relu"): {"rtol": 1e-7, "atol": 1e-12},  # the slope in float32
+}
 JAX_PER_OP = 20  # jax compiles each case: about 0.05-0.3 s a form, even in chunks
 CHUNK = 20  # forms in one jax case
 SHOWN = 12  # failing forms spelled out in one message; the rest are counted
@@ -177,9 +183,17 @@ def sampled(op: str, backend: str) -> list[Form]:
 # NumPy and torch reduce nothing. Such a form must raise that refusal; it never passes.
 
 
+# a framework that has the function but refuses its derivative, for every form: that
+# refusal is its result (contract v2), documented in fuzz/known.py
+NO_DERIVATIVE = {("torch", "floor_divide"), ("tensorflow", "fmod")}
+
+
 def refused(backend: str, form: Form) -> bool:
     """A form that reduces (or squeezes) along an integer axis of a 0-d operand (written,
-    or softmax's -1); expand_dims and stack make new axes, which every framework allows."""
+    or softmax's -1); expand_dims and stack make new axes, which every framework allows.
+    Or an op whose derivative the framework refuses (NO_DERIVATIVE)."""
+    if (backend, form.op) in NO_DERIVATIVE:
+        return True
     first = form.args[0] if form.args else None
     axes = dict(OPS[form.op].attrs)
     axis = form.attr_dict.get("axis", axes.get("axis"))
@@ -198,7 +212,8 @@ def refused(backend: str, form: Form) -> bool:
 @pytest.mark.parametrize("backend", FRAMEWORK_BACKENDS)
 def test_framework_agrees_with_numpy_engine(backend: str, op: str):
     pytest.importorskip(backend, reason=f"{backend} is not installed")
-    check = Check(backend, ("numpy", backend), "numpy", FRAMEWORK_TOLERANCE)
+    tolerance = IMPRECISE.get((backend, op), FRAMEWORK_TOLERANCE)
+    check = Check(backend, ("numpy", backend), "numpy", tolerance)
     chosen = sampled(op, backend)
     agreed = [f for f in chosen if not refused(backend, f)]
     if agreed:

@@ -26,6 +26,10 @@ at once, in chunks of about `BATCH_BYTES` of values; a program with no batched f
 whose first batched row differs from a plain evaluation, is evaluated perturbation by
 perturbation (option `fd_batch: false` forces that).
 
+`stop_gradient(x)` is a constant to fd: its result is taken from the unperturbed run and
+held whatever the perturbation, in every method and path (a complex step's real part would
+do for the complex step alone; central differences would move it).
+
 Above `FULL_LIMIT` differentiated elements (or with `fd_mode: directional`), it checks
 random projections instead (PyTorch's fast mode): for a few unit directions v, it gives
 the directional derivative d/dt f(x + t v), which the comparison matches against v . grad
@@ -108,6 +112,7 @@ class FdSession:
             raise UsageError(f"fd_method {self.asked!r}: choose one of {', '.join(METHODS)}")
         self.batch = bool(options.get("fd_batch", True))
         self.verified = False  # whether a batched row has been checked against a plain run
+        self.fixed: dict[str, np.ndarray] = {}  # stop_gradient's results at the params
         self.chunk = 1
         spec = case.optimizer
         self.optimizer = optim.make(spec.name, spec.hparams) if spec else None
@@ -135,7 +140,7 @@ class FdSession:
         env = {**self.inputs, **self._params, **{k: v[row, ...] for k, v in stacked.items()}}
         if self.forward is not None:
             return _reduce(self.forward(env), self.case.reduce)
-        value, _ = fd_batch.evaluate(self.case.program, env, ())
+        value, _ = fd_batch.evaluate(self.case.program, env, (), self.fixed)
         return _reduce(np.asarray(value), self.case.reduce)
 
     def _costs(self, count: int, rows: Rows) -> np.ndarray:
@@ -157,7 +162,7 @@ class FdSession:
             stop = min(count, start + self.chunk)
             stacked = rows(start, stop)
             env = {**self.inputs, **self._params, **stacked}
-            value, batched = fd_batch.evaluate(self.case.program, env, stacked)
+            value, batched = fd_batch.evaluate(self.case.program, env, stacked, self.fixed)
             value = value if batched else np.broadcast_to(value, (stop - start, *np.shape(value)))
             out.append(_reduce_rows(np.asarray(value), self.case.reduce))
         costs = np.concatenate(out)
@@ -183,6 +188,7 @@ class FdSession:
 
     def evaluate(self) -> Evaluation:
         run = self._run(self._params)
+        self.fixed = _held(self.case, run) if self.forward is None else {}
         value = run.value
         cost = reduced(value, self.case.reduce)
         method, note = self._method(run.env)
@@ -291,6 +297,14 @@ class FdSession:
 
 def start(case: Case, options: Mapping[str, Any] | None = None) -> FdSession:
     return FdSession(case, options)
+
+
+def _held(case: Case, run: Any) -> dict[str, np.ndarray]:
+    """stop_gradient's results at the unperturbed params: constants to fd, whatever the
+    perturbation (a real step would move them, and a complex step's real part is no
+    help to central differences)."""
+    eqns = case.program.eqns
+    return {e.out: run.env[e.out] for e in eqns if e.op == "stop_gradient"}
 
 
 def _zeroed(grad: np.ndarray, error: np.ndarray, quantity: str) -> tuple[np.ndarray, list[str]]:

@@ -13,7 +13,7 @@ perturbations one by one instead. Values are dropped after their last use: a bat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -30,12 +30,25 @@ class Unbatchable(Exception):
     """This program (or this op's use in it) has no batched form here."""
 
 
-def evaluate(program: Program, env: dict[str, Any], batched: Iterable[str]) -> tuple[Any, bool]:
-    """Run the program with the `batched` variables stacked; the cost, and whether it is."""
+def evaluate(
+    program: Program,
+    env: dict[str, Any],
+    batched: Iterable[str],
+    fixed: Mapping[str, Any] | None = None,
+) -> tuple[Any, bool]:
+    """Run the program with the `batched` variables stacked; the cost, and whether it is.
+    A variable in `fixed` (stop_gradient's results) takes that value, whatever its inputs:
+    fd's constants, evaluated once at the unperturbed params."""
     batched = set(batched)
+    fixed = fixed or {}
     last = _last_uses(program)
     with np.errstate(all="ignore"):
         for i, eqn in enumerate(program.eqns):
+            if eqn.out in fixed:
+                env[eqn.out] = fixed[eqn.out]
+                for name in last.get(i, ()):
+                    env.pop(name, None)
+                continue
             args = tuple(read(a, env) for a in eqn.inputs)
             flags = tuple(isinstance(a, Var) and a.name in batched for a in eqn.inputs)
             if any(flags):

@@ -131,11 +131,7 @@ class JaxSession:
     def __init__(self, case: Case, compile: bool = True, implementation: Any = None):
         self.case = case
         # the user's own function in place of the program (an impl:jax row)
-        self.user = (
-            implementations.load(implementation.value, implementation.root)
-            if implementation
-            else None
-        )
+        self.user = implementations.function_of(implementation)
         self.names = (*case.params, *case.inputs)
         self.x64 = case.dtype == "float64"
         with self._scope():

@@ -154,11 +154,7 @@ class TensorflowSession:
     def __init__(self, case: Case, implementation: Any = None):
         self.case = case
         # the user's own function in place of the program (an impl:tensorflow row)
-        self.user = (
-            implementations.load(implementation.value, implementation.root)
-            if implementation
-            else None
-        )
+        self.user = implementations.function_of(implementation)
         dtype = tf.as_dtype(case.dtype)
         self.variables = {k: tf.Variable(v, dtype=dtype, name=k) for k, v in case.params.items()}
         self.inputs = {k: tf.constant(v) for k, v in case.inputs.items()}

@@ -98,11 +98,7 @@ class TorchSession:
     def __init__(self, case: Case, implementation: Any = None):
         self.case = case
         # the user's own function in place of the program (an impl:torch row)
-        self.user = (
-            implementations.load(implementation.value, implementation.root)
-            if implementation
-            else None
-        )
+        self.user = implementations.function_of(implementation)
         self.dtype = getattr(torch, case.dtype)
         self.inputs = {k: torch.tensor(v) for k, v in case.inputs.items()}
         self._params = {

@@ -3,7 +3,9 @@
 The cost is `<form> * c` with `reduce: sum`, `c` a random input of the form's shape, so a
 rule sees a cotangent that differs element by element, and the value compared is the
 whole array. A comparison is written as the branch it picks, `where(x1 < x2, x1, x2)`,
-so that what it decides reaches the gradient.
+so that what it decides reaches the gradient. A tuple op's form (`Form.part`) is a
+`program` statement unpacking every part into fresh names (`p0, p1 = slogdet(a)`), the
+term built on its part (squared where the part's sign is a gauge, `Form.gauged`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Parts:
     inputs: dict[str, Any]
     cost: ast.expr  # <form> * c
     shape: tuple[int, ...]  # the term's shape
+    program: tuple[str, ...] = ()  # a tuple op's statement: `p0, p1 = slogdet(a)`
 
 
 def parts(form: Form, prefix: str = "", kinks: bool = False) -> Parts:
@@ -65,13 +68,24 @@ def parts(form: Form, prefix: str = "", kinks: bool = False) -> Parts:
         if n is not None:
             floating = isinstance(arg, Arr) and arg.dtype == "float"
             (params if floating else fixed)[prefix + n] = yaml_value(value)
-    expr, value = form.expression(atoms), reference.apply(form.op, inputs, form.attr_dict)
+    expr, value = form.expression(atoms), reference.apply(form.op, inputs, form.call_attrs)
+    program: tuple[str, ...] = ()
+    if form.part is not None:  # unpack every part into fresh names, the term on one of them
+        count = len(reference.function(form.op)(*inputs, **form.attr_dict))
+        names = [f"{prefix}p{i}" for i in range(count)]
+        program = (f"{', '.join(names)} = {syntax.text(expr)}",)
+        expr = ast.Name(names[form.part], ast.Load())
+        if form.gauged:  # known up to a sign per column or row: compared squared
+            expr, value = ast.BinOp(expr, ast.Pow(), ast.Constant(2)), value**2
     if OPS[form.op].kind == "compare":  # the branch it picks, so the choice reaches a gradient
         expr = syntax.apply("where", [expr, *atoms[:2]], {})
         value = reference.apply("where", [value, *inputs[:2]], {})
-    fixed[prefix + COTANGENT] = generated(value.shape, seed_of("c", form.id) % 2**31)
+    # a form with no float operand (one_hot's labels) differentiates the cotangent instead
+    (fixed if params else params)[prefix + COTANGENT] = generated(
+        value.shape, seed_of("c", form.id) % 2**31
+    )
     cost = ast.BinOp(expr, ast.Mult(), ast.Name(prefix + COTANGENT))
-    return Parts(params, fixed, cost, value.shape)
+    return Parts(params, fixed, cost, value.shape, program)
 
 
 def case_mapping(form: Form, name: str, kinks: bool = False) -> dict[str, Any]:
@@ -82,6 +96,7 @@ def case_mapping(form: Form, name: str, kinks: bool = False) -> dict[str, Any]:
         "description": f"{form.op}: {form.id}",
         "params": p.params,
         "inputs": p.inputs,
+        **({"program": "\n".join(p.program) + "\n"} if p.program else {}),
         "cost": syntax.text(p.cost),
         "reduce": "sum",
     }
@@ -93,11 +108,13 @@ def chunk_mapping(chosen: Sequence[Form], name: str) -> dict[str, Any]:
     mismatch's element or param still names its form."""
     every = [parts(f, f"f{i}_") for i, f in enumerate(chosen)]
     flat = [syntax.apply("reshape", [p.cost], {"shape": -1}) for p in every]
+    program = [line for p in every for line in p.program]  # the tuple forms' statements
     return {
         "name": name,
         "description": "; ".join(f"f{i}: {f.id}" for i, f in enumerate(chosen)),
         "params": {k: v for p in every for k, v in p.params.items()},
         "inputs": {k: v for p in every for k, v in p.inputs.items()},
+        **({"program": "\n".join(program) + "\n"} if program else {}),
         "cost": syntax.text(syntax.apply("concatenate", flat, {})),
         "reduce": "sum",
     }

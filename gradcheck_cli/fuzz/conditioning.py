@@ -40,6 +40,8 @@ def _domain(domain: str, inputs: list[Any]) -> float:
         return min(float(np.min(v)) for v in values)
     if domain == "unit":
         return min(1 - float(np.max(np.abs(v))) for v in values)
+    if domain == "above_one":
+        return min(float(np.min(v)) - 1 for v in values)
     return min(float(np.min(np.abs(v))) for v in values)  # nonzero
 
 
@@ -112,8 +114,44 @@ def _norm(inputs: list[Any], attrs: dict[str, Any]) -> float:
     return near
 
 
+def _integer(inputs: list[Any], attrs: dict[str, Any]) -> float:
+    """floor, ceil, trunc: their jumps are at the integers."""
+    x = np.asarray(inputs[0], dtype=np.float64)
+    return float(np.min(np.abs(x - np.round(x)))) if x.size else INF
+
+
+def _round(inputs: list[Any], attrs: dict[str, Any]) -> float:
+    """round: its jumps are at the half-integers, after scaling by 10 ** decimals."""
+    x = np.asarray(inputs[0], dtype=np.float64) * 10.0 ** attrs.get("decimals", 0) - 0.5
+    return float(np.min(np.abs(x - np.round(x)))) if x.size else INF
+
+
+def _quotient(inputs: list[Any], attrs: dict[str, Any]) -> float:
+    """remainder, fmod, floor_divide: their jumps are where x1 / x2 is an integer n, a
+    distance |x1 - n * x2| along x1 and that over |n| along x2."""
+    x1, x2 = (np.asarray(v, dtype=np.float64) for v in inputs[:2])
+    q = x1 / x2
+    gap = np.abs(q - np.round(q)) * np.abs(x2) / np.maximum(1, np.abs(q))
+    return float(np.min(gap)) if gap.size else INF
+
+
 Rule = Callable[[list[Any], dict[str, Any]], float]
 RULES: dict[str, Rule] = {"norm": _norm, "clip": _clip, "where": lambda inputs, attrs: INF}
+RULES.update({op: _integer for op in ("floor", "ceil", "trunc")})
+RULES.update({"round": _round, **{op: _quotient for op in ("remainder", "fmod", "floor_divide")}})
+
+
+def _corners(*at: float) -> Rule:
+    """relu6 (0 and 6), hard_tanh (-1 and 1): the kinks at these values."""
+
+    def distance(inputs: list[Any], attrs: dict[str, Any]) -> float:
+        x = np.asarray(inputs[0], dtype=np.float64)
+        return float(min(np.min(np.abs(x - c)) for c in at)) if x.size else INF
+
+    return distance
+
+
+RULES.update({"relu6": _corners(0.0, 6.0), "hard_tanh": _corners(-1.0, 1.0)})
 
 
 def rule(op: str) -> Rule | None:

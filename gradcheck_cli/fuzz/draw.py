@@ -23,12 +23,14 @@ RANGES = {
     "positive": (0.5, 2.0, False),
     "unit": (0.1, 0.85, True),
     "nonzero": (0.5, 2.0, True),
+    "above_one": (1.25, 3.0, False),  # arccosh
 }
 KINK_VALUES = {
     "real": [-1.0, -0.5, 0.0, 0.5, 1.0],
     "positive": [0.5, 1.0, 2.0],
     "unit": [-0.5, 0.0, 0.5],
     "nonzero": [-1.0, -0.5, 0.5, 1.0],
+    "above_one": [1.5, 2.0, 3.0],
 }
 SIGNS = {"clip": (0, -1, 1)}  # an operand whose sign is fixed: clip's bounds, below and above
 MARGIN = 0.02  # wider than Richardson's widest step on these magnitudes
@@ -82,11 +84,48 @@ def draw(form: Any, rng: np.random.Generator, kinks: bool = False) -> list[Any]:
     return out
 
 
+def structured(structure: str, m: np.ndarray) -> np.ndarray:
+    """The drawn matrices (the last two axes) made `structure`: "square" shifted along the
+    diagonal, well-conditioned; "spd" symmetric positive definite, eigenvalues apart;
+    "distinct" as drawn (`conditioned` rejects close singular values)."""
+    n = m.shape[-1]
+    eye = np.eye(n)
+    if structure == "square":
+        return m + 2.0 * n * eye / 3
+    if structure == "spd":
+        return m @ np.swapaxes(m, -1, -2) / n + 0.5 * eye
+    return m
+
+
+def conditioned(form: Any, inputs: list[Any]) -> bool:
+    """Whether each structured operand's matrices are well-conditioned, with singular
+    values (eigenvalues) at least 0.15 apart relative to the largest, none below 0.2."""
+    for arg, value in zip(form.args, inputs, strict=True):
+        if not isinstance(arg, Arr) or not arg.structure:
+            continue
+        s = np.linalg.svd(np.asarray(value), compute_uv=False)
+        top = s.max(axis=-1, keepdims=True)
+        if np.any(s < 0.2) or np.any(s / top < 0.08):
+            return False
+        gaps = arg.structure != "square" and s.shape[-1] > 1
+        if gaps and np.any(-np.diff(s, axis=-1) / top < 0.15):
+            return False
+    return True
+
+
+def _structure(form: Any, inputs: list[Any]) -> list[Any]:
+    return [
+        structured(a.structure, v) if isinstance(a, Arr) and a.structure else v
+        for a, v in zip(form.args, inputs, strict=True)
+    ]
+
+
 def values(form: Any, rng: np.random.Generator, kinks: bool = False) -> list[Any]:
-    """A draw at least MARGIN from the op's kinks (the last one tried, if none is)."""
-    inputs = draw(form, rng, kinks)
+    """A draw at least MARGIN from the op's kinks (the last one tried, if none is); a
+    structured operand (`Arr.structure`) is drawn again until it is well-conditioned."""
+    inputs = _structure(form, draw(form, rng, kinks))
     for _ in range(TRIES if not kinks else 0):
-        if distance(form.op, inputs, form.attr_dict) >= MARGIN:
+        if distance(form.op, inputs, form.attr_dict) >= MARGIN and conditioned(form, inputs):
             break
-        inputs = draw(form, rng)
+        inputs = _structure(form, draw(form, rng))
     return inputs

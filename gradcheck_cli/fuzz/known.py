@@ -18,6 +18,7 @@ class Known:
 
 
 _ZERO_D = "docs/semantics.md, an axis of a 0-d array; cases/semantics/zero-d-axis.yaml"
+_ARRANGE = "cases/v2/arrange.yaml: arrange-pad-reflect-wide, arrange-split-decreasing"
 
 KNOWN = (
     Known("jax", ("out of bounds for array of dimension 0", "tuple index out of range"), _ZERO_D),
@@ -33,6 +34,22 @@ KNOWN = (
         ),
         _ZERO_D,
     ),
+    Known(
+        "torch",
+        ("derivative for aten::floor_divide is not implemented",),
+        "docs/semantics.md, floor_divide and //; cases/v2/special.yaml",
+    ),
+    Known(
+        "tensorflow",
+        ("gradient registry has no entry for: TruncateMod",),
+        "docs/semantics.md, fmod; cases/v2/special.yaml",
+    ),
+    # the arrange family (ops.ARRANGE): pad's reflect mode wider than an axis, split at
+    # decreasing indices
+    Known("torch", ("Padding size should be less than the corresponding input",), _ARRANGE),
+    Known("tensorflow", ("paddings must be less than the dimension size",), _ARRANGE),
+    Known("jax", ("Sizes passed to split must be nonnegative",), _ARRANGE),
+    Known("tensorflow", ("Determined shape must either match input shape along split",), _ARRANGE),
 )
 
 

@@ -19,6 +19,9 @@ class Arr:
     shape: tuple[int, ...]
     dtype: str = "float"
     data: Any = None  # int and bool: the values, as nested lists (a scalar when 0-d)
+    # float matrices (stacks of them): "" any values; "square" well-conditioned; "spd"
+    # symmetric positive definite; "distinct" well-separated singular values (tall or wide)
+    structure: str = ""
 
     @property
     def array(self) -> np.ndarray:

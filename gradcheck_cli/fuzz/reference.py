@@ -11,8 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import scipy.special
 
 from ..ir import numpy_index
+from ..ops import OPS
+from . import reference_nn
+
+_SCIPY = ("erf", "erfc", "xlogy", "xlog1py")  # scipy.special's, as the contract says
 
 
 def _sigmoid(x: Any) -> np.ndarray:
@@ -54,6 +59,10 @@ def _stack(*arrays: Any, axis: Any = 0) -> np.ndarray:
     return np.stack(arrays, axis=axis)
 
 
+def _einsum(*operands: Any, subscripts: str) -> np.ndarray:
+    return np.einsum(subscripts, *operands)
+
+
 def _getitem(x: Any, *arrays: Any, index: tuple[Any, ...]) -> np.ndarray:
     return np.asarray(x)[numpy_index(index, arrays)]
 
@@ -69,7 +78,9 @@ _OWN: dict[str, Callable[..., Any]] = {
     "concatenate": _concatenate,
     "stack": _stack,
     "getitem": _getitem,
+    "einsum": _einsum,  # subscripts first, then the operands
 }
+_OWN.update(reference_nn.NN)  # the jax.nn-style functions of ops.NN
 
 
 def function(op: str) -> Callable[..., Any]:
@@ -78,10 +89,21 @@ def function(op: str) -> Callable[..., Any]:
         return _OWN[op]
     if hasattr(np, op):
         return getattr(np, op)
+    if op in _SCIPY:  # the special functions, as the contract defines them
+        return getattr(scipy.special, op)
+    if hasattr(np.linalg, op):  # the decompositions (ops.DECOMPOSITIONS): inv, det, svd...
+        return getattr(np.linalg, op)
     raise KeyError(f"no NumPy reference for op {op!r}: add one to gradcheck_cli/fuzz/reference.py")
 
 
 def apply(op: str, inputs: list[Any], attrs: dict[str, Any]) -> np.ndarray:
     """The op on these inputs as NumPy computes it (its errors propagate: not a form)."""
+    attrs = dict(attrs)
+    part = attrs.pop("output", None)  # a tuple op's part (ops.Op.results), as the parser
     with np.errstate(all="ignore"):
-        return np.asarray(function(op)(*inputs, **attrs))
+        out = function(op)(*inputs, **attrs)
+    if part is not None:
+        return np.asarray(out[part])
+    if isinstance(out, (tuple, list)) and getattr(OPS.get(op), "results", ()):
+        raise TypeError(f"{op} gives a tuple: name the part (`output`)")
+    return np.asarray(out)

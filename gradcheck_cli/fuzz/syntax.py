@@ -15,7 +15,8 @@ from ..ir import ArrayRef
 from ..ops import OPS, REQUIRED
 from ..parse import BINOPS, COMPARES
 
-OPERATORS = {name: node for node, (name, _) in BINOPS.items()}
+# & | ^ take booleans only (shapes.py refuses numbers): the forms call logical_and & co.
+OPERATORS = {name: node for node, (name, _) in BINOPS.items() if not name.startswith("logical_")}
 COMPARISONS = {name: node for node, name in COMPARES.items()}
 OPERATOR_ONLY = {*OPERATORS, *COMPARISONS, "negative", "getitem"} - {"matmul"}
 
@@ -80,6 +81,8 @@ def apply(op: str, operands: Sequence[ast.expr], attrs: dict[str, Any], spelling
     if spelling == "method":
         return _method(op, operands[0], attrs)
     spec = OPS[op]
+    if spec.rest:  # einsum(subscripts, *operands): the attributes first, then the arrays
+        return _call(op, [literal(attrs[k]) for k, _ in spec.attrs] + list(operands), {})
     args = [ast.List(list(operands), ast.Load())] if spec.variadic else list(operands)
     required = [k for k, default in spec.attrs if default is REQUIRED and k in attrs]
     args += [literal(attrs[k]) for k in required]

@@ -135,12 +135,16 @@ class Calls:
     def _array_arg(self, node: ast.expr, op: str) -> Atom:
         if op == "clip" and isinstance(node, ast.Constant) and node.value is None:
             return Lit(None)
+        if op in ("take", "take_along_axis") and isinstance(node, (ast.List, ast.Tuple)):
+            values = self._static(node, what=f"{op}()'s indices")  # a literal index list
+            if not all(type(v) is int for v in values):
+                raise err(node, f"{op}()'s index list holds integers only", "e.g. [0, 2, 2]")
+            return Lit(tuple(values))
         return self.expr(node)
 
     def _attr(self, key: str, node: ast.expr, op: str) -> Any:
         value = self._static(node, allow_str=key in STRINGS, what=f"{op}()'s {key}")
-        if isinstance(value, list):
-            value = tuple(value)
+        value = _tupled(value)
         check, hint = ATTRS.get(f"{op}.{key}") or ATTRS.get(key) or (None, "")
         allowed = STRINGS.get(key)
         if isinstance(value, str) and allowed is not None and value not in allowed:
@@ -170,3 +174,8 @@ class Calls:
             f"{what} must be written as a literal",
             "a number, True/False, None, or a tuple of integers",
         )
+
+
+def _tupled(value: Any) -> Any:
+    """Lists as tuples, at every depth (pad_width's pairs): attributes are hashable."""
+    return tuple(_tupled(v) for v in value) if isinstance(value, (list, tuple)) else value

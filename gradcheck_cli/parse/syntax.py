@@ -66,6 +66,17 @@ def _ints(value: Any) -> bool:
     return isinstance(value, tuple) and all(type(v) is int for v in value)
 
 
+def _axis_pair(value: Any) -> bool:
+    """tensordot's axes=(a_axes, b_axes): two integers, or two integer lists of one length."""
+    if not isinstance(value, tuple) or len(value) != 2:
+        return False
+    if all(type(v) is int for v in value):
+        return True
+    return all(
+        isinstance(v, (list, tuple)) and all(type(i) is int for i in v) for v in value
+    ) and len(value[0]) == len(value[1])
+
+
 # a static argument's check and what to write instead, by "op.key" or by key; an argument
 # named nowhere here may be any literal (its op's rules check it)
 ATTRS: dict[str, tuple[Any, str]] = {
@@ -74,8 +85,30 @@ ATTRS: dict[str, tuple[Any, str]] = {
         "an integer, a tuple of integers, or None",
     ),
     "axes": (lambda v: v is None or _ints(v), "a tuple of integers, or None"),
+    "tensordot.axes": (
+        lambda v: type(v) is int or _axis_pair(v),
+        "an integer, or a pair of integer lists, e.g. axes=([1], [0])",
+    ),
     "shape": (lambda v: type(v) is int or _ints(v), "integers, e.g. reshape(x, (2, 3))"),
     "keepdims": (lambda v: type(v) is bool, "True or False"),
+    # the arrange family's static arguments (ops.ARRANGE)
+    **{
+        key: (lambda v: type(v) is int or _ints(v), "an integer or a tuple of integers")
+        for key in ("reps", "repeats", "shift", "indices_or_sections", "source", "destination")
+    },
+    **{key: (lambda v: type(v) is int, "an integer") for key in ("axis1", "axis2")},
+    "pad_width": (
+        lambda v: (
+            type(v) is int
+            or _ints(v)
+            or (
+                isinstance(v, tuple)
+                and all(isinstance(p, (list, tuple)) and _ints(tuple(p)) for p in v)
+            )
+        ),
+        "an integer, (before, after), or one (before, after) per axis",
+    ),
+    "constant_values": (lambda v: type(v) in (int, float), "a number"),
     "subscripts": (lambda v: isinstance(v, str), "a string literal, e.g. 'ij,jk->ik'"),
     "ord": (
         lambda v: v is None or v in ("fro", "nuc") or type(v) in (int, float),

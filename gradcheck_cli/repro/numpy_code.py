@@ -19,6 +19,8 @@ FRAMEWORK = "numpy"
 
 
 def problem(case: Case) -> str | None:
+    if "stop_gradient" in case.program.ops:  # its central differences would move it
+        return "stop_gradient: the script's central differences cannot hold it constant"
     return None
 
 
@@ -175,7 +177,8 @@ def _functions(case: Case, body: Any) -> list[str]:
 def script(case: Case, specs: dict[str, Any]) -> str:
     constant = lambda v: f"np.asarray({py(v)}, dtype=np.{case.dtype})"  # noqa: E731
     body = render_lowered(case, lower(case, SPELL), constant)
-    lines = [*header(case, "numpy", describe(case)), "import numpy as np", ""]
+    scipy = ["import scipy.special"] if numpy_spelling.SCIPY & set(case.program.ops) else []
+    lines = [*header(case, "numpy", describe(case)), "import numpy as np", *scipy, ""]
     lines.append('print("numpy", np.__version__)')
     entries = [
         f'"{n}": {_array(a, specs.get(n))}' for n, a in {**case.params, **case.inputs}.items()

@@ -1,13 +1,409 @@
 """Every framework's spelling of the v2 functions of `ops.ARRANGE` (their numpy rules are in
-backends/np_rules_arrange.py): one entry per op and framework, built from shapes and dtypes."""
+backends/np_rules_arrange.py): one entry per op and framework, built from shapes and dtypes.
+
+What is written out, decided from shapes alone (never from values):
+
+- a negative index reaches a function that refuses it (torch.take_along_dim, tf.gather)
+  with the size added first (`where(i < 0, i + n, i)`; a literal list normalised here),
+  as indexing does (backends/tf_index.py); an index out of range stays out of range;
+- a literal index list becomes the framework's array (`torch.tensor`, `jnp.array`);
+- split's part i indexes the framework's own split (torch.tensor_split with NumPy's
+  indices, jnp.split, tf.split with the sizes NumPy's indices give); negative indices are
+  made non-negative (jnp.split and tf.split refuse them), so that only a decreasing list,
+  NumPy's overlapping parts, reaches a framework that refuses it;
+- torch's F.pad pads at most 3 trailing axes of a 2-5-D tensor in the edge ("replicate")
+  and reflect modes: an array it does not take is padded one axis at a time, that axis
+  moved last in a (1, rest, n) view; TensorFlow has no edge mode (SYMMETRIC repeats the
+  edge element and the next ones): a tf.gather along each axis of the indices NumPy's edge
+  mode reads;
+- moveaxis and swapaxes are tf.transpose with NumPy's permutation; tile gets reps of the
+  array's rank where tf.tile needs them; roll over the flattened array rolls by the sum.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-TORCH: dict[str, Any] = {}  # op -> a torch_base Entry: (At, list[Arg]) -> Node
-TENSORFLOW: dict[str, Any] = {}  # op -> a tensorflow_base Template: (Site, list[Arg]) -> Node
-JAX: dict[str, Any] = {}  # op -> a function's name ("jax.nn.gelu"), or a Spell: Site -> Node
-NUMPY: dict[str, Any] = {}  # the same, for the numpy repro script (default: np.<op>)
+import numpy as np
+
+from .site import Site
+from .tensorflow_base import Arg as TfArg
+from .tensorflow_base import _dtype as _tf_dtype
+from .torch_base import Arg, At, _dtype
+from .tree import Attr, Const, Index, Input, Node, binop, call, method
+
+
+def _seq(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (tuple, list)) else [value]
+
+
+def _axis(axis: int, ndim: int) -> int:
+    return axis % ndim if ndim else 0
+
+
+def _wrapped(where: str, index: Node, size: int) -> Node:
+    """A negative index with the size added (a function that refuses negatives)."""
+    return call(where, binop("<", index, 0), binop("+", index, size), index)
+
+
+def _literal_index(value: Any, size: int) -> list[int]:
+    return [v + size if v < 0 else v for v in _seq(value)]
+
+
+def _boundaries(ios: Any, n: int) -> Any:
+    """split's indices as non-negative positions, as Python's slices read them."""
+    if not isinstance(ios, (tuple, list)):
+        return ios
+    return [min(max(i + n if i < 0 else i, 0), n) for i in ios]
+
+
+def _sizes(ios: Any, n: int) -> Any:
+    if not isinstance(ios, (tuple, list)):
+        return ios
+    bounds = [0, *_boundaries(ios, n), n]
+    return [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def _pad_pairs(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
+    pairs = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (ndim, 2))
+    return [(int(b), int(a)) for b, a in pairs]
+
+
+def _edge_indices(n: int, before: int, after: int, mode: str) -> list[int]:
+    return np.pad(np.arange(n), (before, after), mode).tolist()
+
+
+# ---- torch --------------------------------------------------------------------------------
+
+
+def _t_index(a: Arg, size: int, wrap: bool) -> Node:
+    if a.literal:
+        return call("torch.tensor", _literal_index(a.value, size) if wrap else list(a.value))
+    node = a.node if a.dtype == np.dtype("int64") else method(a.node, "long")
+    return _wrapped("torch.where", node, size) if wrap else node
+
+
+def _t_take(at: At, args: list[Arg]) -> Node:
+    a, idx = args
+    axis = at.attrs.get("axis")
+    if axis is None:  # torch.take reads the flattened array and takes negative indices
+        return call("torch.take", a.node, _t_index(idx, math.prod(a.shape), False))
+    d = _axis(axis, a.ndim)
+    return Index(a.node, (Const(slice(None)),) * d + (_t_index(idx, a.shape[d], False),))
+
+
+def _t_take_along_axis(at: At, args: list[Arg]) -> Node:
+    a, idx = args
+    axis = at.attrs.get("axis")
+    if axis is None:
+        return call("torch.take_along_dim", a.node, _t_index(idx, math.prod(a.shape), True))
+    d = _axis(axis, a.ndim)
+    return call("torch.take_along_dim", a.node, _t_index(idx, a.shape[d], True), dim=axis)
+
+
+def _t_sorted(fn: str, values: bool):
+    def entry(at: At, args: list[Arg]) -> Node:
+        (a,) = args
+        axis = at.attrs.get("axis")
+        x = method(a.node, "reshape", -1) if axis is None else a.node
+        out = call(fn, x, dim=-1 if axis is None else axis, stable=True)
+        return Attr(out, "values") if values else out
+
+    return entry
+
+
+def _t_split(at: At, args: list[Arg]) -> Node:
+    (a,) = args
+    axis, ios = at.attrs.get("axis", 0), at.attrs["indices_or_sections"]
+    n = a.shape[_axis(axis, a.ndim)]
+    parts = call("torch.tensor_split", a.node, _boundaries(ios, n), dim=axis)
+    return method(parts, "__getitem__", at.attrs["output"])  # a tuple: Index takes tuples
+
+
+def _t_repeat(at: At, args: list[Arg]) -> Node:
+    (a,) = args
+    repeats, axis = at.attrs["repeats"], at.attrs.get("axis")
+    if isinstance(repeats, (tuple, list)):
+        repeats = call("torch.tensor", list(repeats))
+    if a.ndim == 0 and axis is not None:  # NumPy takes a 0-d array's axis 0 as a 1-d one's
+        return call("torch.repeat_interleave", method(a.node, "reshape", 1), repeats, dim=0)
+    return call("torch.repeat_interleave", a.node, repeats, dim=axis)
+
+
+_TORCH_MODES = {"edge": "replicate", "reflect": "reflect"}
+
+
+def _t_pad(at: At, args: list[Arg]) -> Node:
+    (a,) = args
+    mode, pairs = at.attrs.get("mode", "constant"), _pad_pairs(at.attrs["pad_width"], a.ndim)
+    if mode == "constant" or not a.ndim:
+        flat = [w for b, e in reversed(pairs) for w in (b, e)]  # the last axis first
+        value = at.attrs.get("constant_values", 0)
+        return call("torch.nn.functional.pad", a.node, flat, value=value)
+    padded = [d for d, p in enumerate(pairs) if p != (0, 0)]
+    if not padded:
+        return a.node
+    k = a.ndim - padded[0]  # F.pad's trailing axes: from the first padded one
+    if k <= 3 and a.ndim in (k + 1, k + 2):
+        flat = [w for b, e in reversed(pairs[-k:]) for w in (b, e)]
+        return call("torch.nn.functional.pad", a.node, flat, mode=_TORCH_MODES[mode])
+    out, shape = a.node, list(a.shape)
+    for d in padded:
+        b, e = pairs[d]
+        moved = method(call("torch.movedim", out, d, -1), "reshape", 1, -1, shape[d])
+        one = call("torch.nn.functional.pad", moved, [b, e], mode=_TORCH_MODES[mode])
+        rest = shape[:d] + shape[d + 1 :]
+        shape[d] += b + e
+        out = call("torch.movedim", method(one, "reshape", *rest, shape[d]), -1, d)
+    return out
+
+
+def _t_roll(at: At, args: list[Arg]) -> Node:
+    (a,) = args
+    shift, axis = at.attrs["shift"], at.attrs.get("axis")
+    if axis is None:  # NumPy rolls the flattened array by every shift in turn
+        return call("torch.roll", a.node, sum(_seq(shift)))
+    if isinstance(shift, (tuple, list)) or isinstance(axis, (tuple, list)):
+        shifts, dims = np.broadcast_arrays(np.asarray(shift), np.asarray(axis))
+        return call("torch.roll", a.node, shifts.ravel().tolist(), dims.ravel().tolist())
+    return call("torch.roll", a.node, shift, axis)
+
+
+def _t_tensor(a: Arg, at: At) -> Node:
+    return call("torch.tensor", a.node, dtype=_dtype(at.out)) if a.literal else a.node
+
+
+TORCH: dict[str, Any] = {
+    "take": _t_take,
+    "take_along_axis": _t_take_along_axis,
+    "sort": _t_sorted("torch.sort", True),
+    "argsort": _t_sorted("torch.argsort", False),
+    "split": _t_split,
+    "tile": lambda at, args: call("torch.tile", _t_tensor(args[0], at), _seq(at.attrs["reps"])),
+    "repeat": _t_repeat,
+    "pad": _t_pad,
+    "roll": _t_roll,
+    "moveaxis": lambda at, args: call(
+        "torch.movedim", args[0].node, at.attrs["source"], at.attrs["destination"]
+    ),
+    "swapaxes": lambda at, args: call(
+        "torch.swapaxes", args[0].node, at.attrs["axis1"], at.attrs["axis2"]
+    ),
+    "broadcast_to": lambda at, args: call(
+        "torch.broadcast_to", _t_tensor(args[0], at), tuple(at.attrs["shape"])
+    ),
+    "ravel": lambda at, args: call("torch.ravel", _t_tensor(args[0], at)),
+}
+
+
+# ---- tensorflow ---------------------------------------------------------------------------
+
+
+def _tf_index(a: TfArg, size: int) -> Node:
+    if a.literal:
+        return Const(_literal_index(a.value, size))
+    node = a.node if a.dtype == np.dtype("int64") else call("tf.cast", a.node, _tf_dtype("int64"))
+    return _wrapped("tf.where", node, size)
+
+
+def _tf_take(site: Site, args: list[TfArg]) -> Node:
+    a, idx = args
+    axis = site.attrs.get("axis")
+    if axis is None:
+        flat = call("tf.reshape", a.node, [-1])
+        return call("tf.gather", flat, _tf_index(idx, math.prod(a.shape)))
+    d = _axis(axis, a.ndim)
+    return call("tf.gather", a.node, _tf_index(idx, a.shape[d]), axis=d)
+
+
+def _tf_take_along_axis(site: Site, args: list[TfArg]) -> Node:
+    a, idx = args
+    axis = site.attrs.get("axis")
+    if axis is None:  # along the flattened array
+        flat = call("tf.reshape", a.node, [-1])
+        index = _tf_index(idx, math.prod(a.shape))
+        return call("tf.experimental.numpy.take_along_axis", flat, index, 0)
+    index = _tf_index(idx, a.shape[_axis(axis, a.ndim)])
+    return call("tf.experimental.numpy.take_along_axis", a.node, index, axis)
+
+
+def _tf_sort(site: Site, args: list[TfArg]) -> Node:
+    (a,) = args
+    axis = site.attrs.get("axis")
+    x = call("tf.reshape", a.node, [-1]) if axis is None else a.node
+    return call("tf.sort", x, axis=-1 if axis is None else axis)
+
+
+def _tf_argsort(site: Site, args: list[TfArg]) -> Node:
+    (a,) = args
+    axis = site.attrs.get("axis")
+    x = call("tf.reshape", a.node, [-1]) if axis is None else a.node
+    out = call("tf.argsort", x, axis=-1 if axis is None else axis, stable=True)
+    return call("tf.cast", out, _tf_dtype(site.out.dtype))  # int32 in tf
+
+
+def _tf_split(site: Site, args: list[TfArg]) -> Node:
+    (a,) = args
+    axis, ios = site.attrs.get("axis", 0), site.attrs["indices_or_sections"]
+    sizes = _sizes(ios, a.shape[_axis(axis, a.ndim)])
+    return method(call("tf.split", a.node, sizes, axis=axis), "__getitem__", site.attrs["output"])
+
+
+def _tf_tile(site: Site, args: list[TfArg]) -> Node:
+    (a,) = args
+    reps = _seq(site.attrs["reps"])
+    x = a.node if not a.literal else call("tf.constant", a.node, _tf_dtype(site.out.dtype))
+    if len(reps) > a.ndim:  # NumPy gives the array leading axes of size 1
+        x = call("tf.reshape", x, [1] * (len(reps) - a.ndim) + list(a.shape))
+    reps = [1] * (a.ndim - len(reps)) + reps
+    return call("tf.tile", x, reps)
+
+
+def _tf_repeat(site: Site, args: list[TfArg]) -> Node:
+    (a,) = args
+    repeats = site.attrs["repeats"]
+    repeats = list(repeats) if isinstance(repeats, (tuple, list)) else repeats
+    return call("tf.repeat", a.node, repeats, axis=site.attrs.get("axis"))
+
+
+def _tf_pad(site: Site, args: list[TfArg]) -> Node:
+    (a,) = args
+    mode, pairs = site.attrs.get("mode", "constant"), _pad_pairs(site.attrs["pad_width"], a.ndim)
+    paddings = [list(p) for p in pairs]
+    if mode == "constant":
+        value = site.attrs.get("constant_values", 0)
+        return call("tf.pad", a.node, paddings, constant_values=value)
+    if mode == "reflect":
+        return call("tf.pad", a.node, paddings, mode="REFLECT")
+    out = a.node  # edge: a gather of the indices NumPy's edge mode reads, axis by axis
+    for d, (b, e) in enumerate(pairs):
+        if (b, e) != (0, 0):
+            out = call("tf.gather", out, _edge_indices(a.shape[d], b, e, "edge"), axis=d)
+    return out
+
+
+def _tf_roll(site: Site, args: list[TfArg]) -> Node:
+    (a,) = args
+    shift, axis = site.attrs["shift"], site.attrs.get("axis")
+    if axis is None:
+        flat = call("tf.roll", call("tf.reshape", a.node, [-1]), sum(_seq(shift)), 0)
+        return call("tf.reshape", flat, list(a.shape))
+    if isinstance(shift, (tuple, list)) or isinstance(axis, (tuple, list)):
+        shifts, dims = np.broadcast_arrays(np.asarray(shift), np.asarray(axis))
+        return call("tf.roll", a.node, shifts.ravel().tolist(), dims.ravel().tolist())
+    return call("tf.roll", a.node, shift, axis)
+
+
+def _tf_permuted(site: Site, args: list[TfArg]) -> Node:
+    (a,) = args
+    perm = list(range(a.ndim))
+    if site.op == "moveaxis":  # NumPy's own construction of the permutation
+        source = [_axis(d, a.ndim) for d in _seq(site.attrs["source"])]
+        destination = [_axis(d, a.ndim) for d in _seq(site.attrs["destination"])]
+        perm = [d for d in perm if d not in source]
+        for dest, src in sorted(zip(destination, source, strict=True)):
+            perm.insert(dest, src)
+    else:
+        i, j = _axis(site.attrs["axis1"], a.ndim), _axis(site.attrs["axis2"], a.ndim)
+        perm[i], perm[j] = perm[j], perm[i]
+    return call("tf.transpose", a.node, perm=perm)
+
+
+def _tf_broadcast_to(site: Site, args: list[TfArg]) -> Node:
+    (a,) = args
+    x = a.node if not a.literal else call("tf.constant", a.node, _tf_dtype(site.out.dtype))
+    return call("tf.broadcast_to", x, list(site.attrs["shape"]))
+
+
+TENSORFLOW: dict[str, Any] = {
+    "take": _tf_take,
+    "take_along_axis": _tf_take_along_axis,
+    "sort": _tf_sort,
+    "argsort": _tf_argsort,
+    "split": _tf_split,
+    "tile": _tf_tile,
+    "repeat": _tf_repeat,
+    "pad": _tf_pad,
+    "roll": _tf_roll,
+    "moveaxis": _tf_permuted,
+    "swapaxes": _tf_permuted,
+    "broadcast_to": _tf_broadcast_to,
+    "ravel": lambda site, args: call("tf.reshape", args[0].node, [-1]),
+}
+
+
+# ---- jax and numpy ------------------------------------------------------------------------
+
+
+def _array_index(ns: str):
+    """take, take_along_axis: a literal index list as the library's array."""
+
+    def spell(site: Site) -> Node:
+        idx = call(f"{ns}.array", Input(1)) if site.ins[1].literal else Input(1)
+        return call(f"{ns}.{site.op}", Input(0), idx, **site.changed())
+
+    return spell
+
+
+def _split(ns: str):
+    def spell(site: Site) -> Node:
+        axis, ios = site.attrs.get("axis", 0), site.attrs["indices_or_sections"]
+        shape = site.ins[0].shape
+        ios = _boundaries(ios, shape[_axis(axis, len(shape))]) if ns == "jnp" else _seq_or(ios)
+        kw = {"axis": axis} if axis != 0 else {}
+        parts = call(f"{ns}.split", Input(0), ios, **kw)
+        return method(parts, "__getitem__", site.attrs["output"])
+
+    return spell
+
+
+def _seq_or(value: Any) -> Any:
+    return list(value) if isinstance(value, (tuple, list)) else value
+
+
+def _stable(ns: str):
+    def spell(site: Site) -> Node:
+        keyword = {"stable": True} if ns == "jnp" else {"kind": "stable"}
+        return call(f"{ns}.{site.op}", Input(0), **site.changed(), **keyword)
+
+    return spell
+
+
+def _repeat(ns: str):
+    def spell(site: Site) -> Node:
+        repeats = _seq_or(site.attrs["repeats"])
+        if ns == "jnp" and isinstance(repeats, list):  # jnp.repeat takes no list
+            repeats = call("jnp.array", repeats)
+        axis = site.attrs.get("axis")
+        return call(f"{ns}.repeat", Input(0), repeats, **({} if axis is None else {"axis": axis}))
+
+    return spell
+
+
+def _pad(ns: str):
+    def spell(site: Site) -> Node:
+        changed = site.changed()
+        width = changed.pop("pad_width")
+        width = [list(w) if isinstance(w, (tuple, list)) else w for w in _seq(width)]
+        return call(f"{ns}.pad", Input(0), width, **changed)
+
+    return spell
+
+
+def _library(ns: str) -> dict[str, Any]:
+    return {
+        "take": _array_index(ns),
+        "take_along_axis": _array_index(ns),
+        "sort": _stable(ns),
+        "argsort": _stable(ns),
+        "split": _split(ns),
+        "repeat": _repeat(ns),
+        "pad": _pad(ns),
+    }
+
+
+JAX: dict[str, Any] = _library("jnp")
+NUMPY: dict[str, Any] = _library("np")
 # framework -> op -> (Eqn -> the reason it cannot be expressed there, or None)
 SKIP: dict[str, dict[str, Any]] = {}

@@ -12,4 +12,8 @@ HELPERS = ("sigmoid", "relu", "softplus", "softmax", "log_softmax", "logsumexp")
 _V2 = families.merged("NUMPY")
 _NAMES = {op: op for op in HELPERS} | {op: n for op, n in _V2.items() if isinstance(n, str)}
 SPELL: dict[str, Spell] = numpy_like("np", _NAMES, node)
+# the ops spelled with scipy.special (erf, xlogy...): a script using one imports it
+SCIPY = frozenset(op for op, name in _NAMES.items() if name.startswith("scipy.")) | {
+    "gelu"  # its exact form: scipy.special.erf (spelling/nn.py)
+}
 SPELL.update({op: spell for op, spell in _V2.items() if not isinstance(spell, str)})
