@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .backends.np_rules import apply
-from .backends.np_rules_arrange import size_bound
+from .backends.np_rules_arrange_size import size_bound
 from .errors import Position, Problem
 from .ir import ArrayRef, Aval, Eqn, Var, read
 from .limits import DEFAULT, Limits, quantity, refusal

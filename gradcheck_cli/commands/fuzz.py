@@ -27,7 +27,8 @@ def _ops(text: str | None) -> tuple[str, ...]:
         name = FUNCTION_ALIASES.get(word, word)
         if name not in OPS:
             close = difflib.get_close_matches(word, list(OPS), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "see gradcheck_cli/ops.py"
+            listed = "the functions are listed in docs/case-format.md"
+            hint = f"did you mean '{close[0]}'?" if close else listed
             raise UsageError(f"--ops: no op named '{word}' ({hint})")
         chosen.append(name)
     return tuple(dict.fromkeys(chosen))
