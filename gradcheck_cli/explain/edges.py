@@ -19,27 +19,11 @@ from .. import ir
 from ..backends.np_rules import RULES, VJP
 from ..backends.np_rules_common import generic_text
 from ..ir import Var
-from ..ops import OPS
+from ..ops import INFIX, OPS
 from ..report.text import fmt_array
 
 if TYPE_CHECKING:
     from ..backends.np_engine import TapeEntry
-
-
-_INFIX = {
-    "add": "+",
-    "subtract": "-",
-    "multiply": "*",
-    "divide": "/",
-    "power": "**",
-    "matmul": "@",
-    "less": "<",
-    "less_equal": "<=",
-    "greater": ">",
-    "greater_equal": ">=",
-    "equal": "==",
-    "not_equal": "!=",
-}
 
 
 def _operand(atom: ir.Atom, names: Mapping[str, str]) -> str:
@@ -49,8 +33,8 @@ def _operand(atom: ir.Atom, names: Mapping[str, str]) -> str:
 def expression(eqn: ir.Eqn, names: Mapping[str, str]) -> str:
     """The equation's right side in shown names: `x ** 2`, `Y[1]`, `sum(m, axis=0)`."""
     args = [_operand(a, names) for a in eqn.inputs]
-    if eqn.op in _INFIX:
-        return f" {_INFIX[eqn.op]} ".join(args)
+    if eqn.op in INFIX:
+        return f" {INFIX[eqn.op]} ".join(args)
     if eqn.op == "negative":
         return f"-{args[0]}"
     shown = replace(eqn, out="_", inputs=tuple(Var(a) for a in args))

@@ -14,7 +14,7 @@ from .v1 import V1
 from .v2 import ARRANGE, DECOMPOSITIONS, NN, SPECIAL, STATS, V2
 
 __all__ = [
-    "ARRANGE", "DECOMPOSITIONS", "FUNCTIONS", "FUNCTION_ALIASES", "METHODS", "NN", "OPS",
+    "ARRANGE", "DECOMPOSITIONS", "FUNCTIONS", "FUNCTION_ALIASES", "INFIX", "METHODS", "NN", "OPS",
     "REQUIRED", "SPECIAL", "STATS", "V1", "V2", "Op",
 ]  # fmt: skip
 
@@ -34,6 +34,22 @@ FUNCTIONS: tuple[str, ...] = (
     + tuple(op.name for op in V2)
     + tuple(a for a, op in FUNCTION_ALIASES.items() if op in {o.name for o in V2})
 )
+
+# The ops a Python operator spells, as explain and the NumPy-named spellings write them.
+INFIX = {
+    "add": "+",
+    "subtract": "-",
+    "multiply": "*",
+    "divide": "/",
+    "power": "**",
+    "matmul": "@",
+    "less": "<",
+    "less_equal": "<=",
+    "greater": ">",
+    "greater_equal": ">=",
+    "equal": "==",
+    "not_equal": "!=",
+}
 
 # Methods allowed on an array (`x.sum(...)`), as the contract lists them.
 METHODS: tuple[str, ...] = ("max", "mean", "min", "prod", "reshape", "sum", "transpose")

@@ -15,27 +15,13 @@ from typing import Any
 
 from ..backends.np_rules import is_operand
 from ..ir import ArrayRef
-from ..ops import OPS
+from ..ops import INFIX, OPS
 from .site import Site
 from .tree import Attr, Index, Input, Name, Node, Unary, binop, call, method, node
 
 Spell = Callable[[Site], Node]
 List = Callable[[list[Any]], Node]  # how an index written as a list is spelled
 
-OPERATORS = {
-    "add": "+",
-    "subtract": "-",
-    "multiply": "*",
-    "divide": "/",
-    "power": "**",
-    "matmul": "@",
-    "less": "<",
-    "less_equal": "<=",
-    "greater": ">",
-    "greater_equal": ">=",
-    "equal": "==",
-    "not_equal": "!=",
-}
 _POSITIONAL = {"reshape": "shape", "expand_dims": "axis"}  # written as users do: (x, (3, 2))
 
 
@@ -95,8 +81,8 @@ def numpy_like(ns: str, functions: Mapping[str, str], as_list: List) -> dict[str
     }
     table = {}
     for op in OPS:
-        if op in OPERATORS:
-            table[op] = operator(OPERATORS[op])
+        if op in INFIX:
+            table[op] = operator(INFIX[op])
         else:
             table[op] = special.get(op) or function(functions.get(op, f"{ns}.{op}"))
     return table
