@@ -145,11 +145,7 @@ def _tf_logical(fn: str) -> Any:
 def _tf_bool_reduction(fn: str) -> Any:
     def template(site: Site, args: list[tfb.Arg]) -> Node:
         (a,) = args
-        axis, kwargs = site.attrs.get("axis"), {}
-        if axis is not None:
-            kwargs["axis"] = list(axis) if isinstance(axis, tuple) else axis
-        if site.attrs.get("keepdims"):
-            kwargs["keepdims"] = True
+        kwargs = tfb.axis_kwargs(site)
         x = _truth(a)
         return call(fn, call("tf.constant", x) if a.literal else x, **kwargs)
 

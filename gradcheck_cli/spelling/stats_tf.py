@@ -8,7 +8,7 @@ from typing import Any
 from ..backends.np_rules_products import _contracted
 from .site import Site
 from .tensorflow_base import Arg as TfArg
-from .tensorflow_base import cast
+from .tensorflow_base import axis_kwargs, cast
 from .tree import Const, Index, Node, binop, call
 
 # ---- tensorflow -----------------------------------------------------------------------------
@@ -32,16 +32,12 @@ def _tf_spread(fn: str, root: bool):
 
     def template(site: Site, args: list[TfArg]) -> Node:
         (a,) = args
-        axis, kwargs = site.attrs.get("axis"), {}
-        if axis is not None:
-            kwargs["axis"] = list(axis) if isinstance(axis, tuple) else axis
-        if site.attrs.get("keepdims"):
-            kwargs["keepdims"] = True
+        kwargs = axis_kwargs(site)
         out = call(fn, _tf_floating(site, a), **kwargs)
         ddof = site.attrs.get("ddof", 0)
         if not ddof:
             return out
-        n = _count(axis, a.shape)
+        n = _count(site.attrs.get("axis"), a.shape)
         scale = n / (n - ddof) if n > ddof else math.inf
         return binop("*", out, math.sqrt(scale) if root else scale)
 

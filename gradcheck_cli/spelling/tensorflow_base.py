@@ -145,3 +145,13 @@ def _math(fn: str) -> Template:
         return call(fn, x.node if floating else cast(x, site.out.dtype), **site.changed())
 
     return template
+
+
+def axis_kwargs(site: Site) -> dict[str, Any]:
+    """NumPy's axis and keepdims as TensorFlow's reductions take them."""
+    axis, out = site.attrs.get("axis"), {}
+    if axis is not None:
+        out["axis"] = list(axis) if isinstance(axis, tuple) else axis
+    if site.attrs.get("keepdims"):
+        out["keepdims"] = True
+    return out

@@ -7,7 +7,16 @@ from typing import Any
 import numpy as np
 
 from .site import Site
-from .tensorflow_base import Arg, Template, _dtype, _in_case_dtype, _same, _target, cast
+from .tensorflow_base import (
+    Arg,
+    Template,
+    _dtype,
+    _in_case_dtype,
+    _same,
+    _target,
+    axis_kwargs,
+    cast,
+)
 from .tree import Attr, Const, Node, call
 
 # ---- elementwise with broadcasting --------------------------------------------------------
@@ -60,15 +69,6 @@ def _clip(site: Site, args: list[Arg]) -> Node:
 # ---- reductions ---------------------------------------------------------------------------
 
 
-def _axis(site: Site) -> dict[str, Any]:
-    axis, out = site.attrs.get("axis"), {}
-    if axis is not None:
-        out["axis"] = list(axis) if isinstance(axis, tuple) else axis
-    if site.attrs.get("keepdims"):
-        out["keepdims"] = True
-    return out
-
-
 def _reduce(fn: str, kind: str = "") -> Template:
     """`kind` "numeric": a bool becomes int64 (NumPy's sum); "floating": the case dtype."""
 
@@ -79,7 +79,7 @@ def _reduce(fn: str, kind: str = "") -> Template:
             x = cast(a, "int64")
         elif a.literal or (kind == "floating" and a.kind != "f"):
             x = cast(a, site.out.dtype)
-        return call(fn, x, **_axis(site))
+        return call(fn, x, **axis_kwargs(site))
 
     return template
 
