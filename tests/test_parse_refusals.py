@@ -103,3 +103,50 @@ def test_the_parser_never_evaluates_user_text():
         text = path.read_text()
         for word in ("eval(", "exec(", "compile("):
             assert f" {word}" not in text and f"({word}" not in text, f"{word} in {path}"
+
+
+@pytest.mark.parametrize(
+    "cost, column, symbol",
+    [("sum(where(w & w, w, 0))", 18, "&"), ("sum(where(~w, w, 0))", 18, "~")],
+)
+def test_a_boolean_operator_on_numbers_is_refused_before_anything_runs(cost, column, symbol):
+    from gradcheck_cli.load import load_text
+    from gradcheck_cli.run import checked
+
+    (case,) = load_text(f'name: a\nparams: {{w: [0.5, 2.0]}}\ncost: "{cost}"\n', "f.yaml")
+    (problem,) = checked(case)[1]
+    assert (problem.position.line, problem.position.column) == (3, column)
+    assert f"{symbol} takes booleans" in problem.message
+
+
+def test_the_same_operators_on_booleans_and_the_functions_on_numbers_load():
+    from gradcheck_cli.load import load_text
+    from gradcheck_cli.run import checked
+
+    for cost in ["sum(where((w > 0) & ~(w > 1), w, 0))", "sum(where(logical_and(w, w), w, 0))"]:
+        (case,) = load_text(f'name: a\nparams: {{w: [0.5, 2.0]}}\ncost: "{cost}"\n', "f.yaml")
+        assert checked(case)[1] == []
+
+
+@pytest.mark.parametrize(
+    "cost",
+    [
+        "sum(kron(w, w))",
+        "sum(one_hot(n, 10000000))",
+        "sum(diag(w))",
+        "sum(einsum('i,j->ij', w, w))",
+    ],
+)
+def test_an_op_that_grows_its_input_is_budgeted_before_it_runs(cost):
+    from gradcheck_cli.limits import Limits
+    from gradcheck_cli.load import load_text
+    from gradcheck_cli.run import checked
+
+    text = (
+        "name: a\nparams: {w: {shape: [20000]}}\n"
+        "inputs: {n: {value: [1, 2], dtype: int64}}\n"
+        f'cost: "{cost}"\nreduce: sum\n'
+    )
+    (case,) = load_text(text, "f.yaml")
+    (problem,) = checked(case, Limits(max_elements=10**7))[1]
+    assert "--max-elements" in problem.message + problem.hint
