@@ -42,6 +42,8 @@ class Expect:
     grad: Mapping[str, np.ndarray] | None = _default(EXPECT.get("grad"))
     params: Mapping[str, np.ndarray] | None = _default(EXPECT.get("params"))
     costs: np.ndarray | None = _default(EXPECT.get("costs"))
+    jvp: np.ndarray | None = _default(EXPECT.get("jvp"))
+    hvp: Mapping[str, np.ndarray] | None = _default(EXPECT.get("hvp"))
     raises: str | None = _default(EXPECT.get("raises"))
     position: Position | None = None
 
@@ -66,6 +68,8 @@ class Case:
     wrt: tuple[str, ...]
     optimizer: OptimizerSpec | None = _default(BY_KEY["optimizer"])
     steps: int
+    checks: tuple[str, ...] = _default(BY_KEY["checks"])
+    tangent: Mapping[str, np.ndarray] = field(default_factory=dict)  # the loader always gives it
     backends: tuple[str, ...] = _default(BY_KEY["backends"])
     reference: str = _default(BY_KEY["reference"])
     tolerance: Tolerance | None = _default(BY_KEY["tolerance"])  # as written; None: by dtype
@@ -88,6 +92,10 @@ class Case:
         if "fd" in sides and not fd_exact:
             rtol, atol = max(rtol, FD_MIN_TOLERANCE[0]), max(atol, FD_MIN_TOLERANCE[1])
         return Tolerance(rtol, atol)
+
+    @property
+    def is_complex(self) -> bool:
+        return self.dtype.startswith("complex")
 
     def expect_for(self, backend: str) -> Expect | None:
         return self.expect_backend.get(backend, self.expect)

@@ -19,7 +19,16 @@ if TYPE_CHECKING:
 
 
 def agree(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
-    """Elementwise agreement under the contract's rule (same shapes)."""
+    """Elementwise agreement under the contract's rule (same shapes). Complex numbers agree
+    where |a - b| <= atol + rtol |b| with the modulus; where a part is NaN or infinite, the
+    real and the imaginary parts are each held to the rule for real numbers."""
+    if np.iscomplexobj(actual) or np.iscomplexobj(expected):
+        a, b = np.asarray(actual, np.complex128), np.asarray(expected, np.complex128)
+        finite = np.isfinite(a) & np.isfinite(b)
+        with np.errstate(invalid="ignore"):
+            close = finite & (np.abs(a - b) <= atol + rtol * np.abs(b))
+        parts = agree(a.real, b.real, rtol, atol) & agree(a.imag, b.imag, rtol, atol)
+        return np.where(finite, close, parts)
     a, b = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
     with np.errstate(invalid="ignore"):
         close = np.abs(a - b) <= atol + rtol * np.abs(b)
@@ -45,7 +54,8 @@ def compare(
     ok = agree(a, b, tol.rtol, tol.atol)
     if ok.all():
         return None
-    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    kind = np.complex128 if np.iscomplexobj(a) or np.iscomplexobj(b) else np.float64
+    a64, b64 = a.astype(kind), b.astype(kind)
     with np.errstate(invalid="ignore", over="ignore"):
         excess = np.abs(a64 - b64) - (tol.atol + tol.rtol * np.abs(b64))
     excess = np.where(ok, -np.inf, np.where(np.isnan(excess), np.inf, excess))
@@ -57,19 +67,25 @@ def compare(
         backend,
         other,
         tuple(int(i) for i in index),
-        float(a64[index]),
-        float(b64[index]),
+        _number(a64[index]),
+        _number(b64[index]),
         tol.rtol,
         tol.atol,
         note,
     )
 
 
+def _number(x: np.generic) -> float | complex:
+    return complex(x) if np.iscomplexobj(x) else float(x)
+
+
 def _pairs(outcome: Outcome, expected: Outcome | Expect) -> Iterator[tuple[str, object, object]]:
     """(quantity, actual, expected) for everything both sides have."""
     if outcome.value is not None and expected.value is not None:
         yield "value", outcome.value, expected.value
-    for kind in ("grad", "params"):
+    if outcome.jvp is not None and expected.jvp is not None:
+        yield "jvp", outcome.jvp, expected.jvp
+    for kind in ("grad", "hvp", "params"):
         mine, theirs = getattr(outcome, kind), getattr(expected, kind)
         if mine is not None and theirs is not None:
             for name in theirs:
@@ -134,8 +150,12 @@ def _check(result: BackendResult, expected: Outcome | Expect, tol: Tolerance, ot
 
 
 def fd_exact(outcome: Outcome | None) -> bool:
-    """Whether fd's outcome is exact to rounding: the complex step for every param."""
-    return outcome is not None and outcome.fd is not None and outcome.fd.method == "complex"
+    """Whether fd's outcome is exact to rounding: the complex step for every param (and
+    for the jvp; an hvp always takes a difference)."""
+    if outcome is None or outcome.fd is None or outcome.fd.method != "complex":
+        return False
+    higher = [outcome.info.get(f"{check} method") for check in ("jvp", "hvp")]
+    return all(m in (None, "complex step", "zero tangent") for m in higher)
 
 
 def _verdict(case: Case, result: BackendResult, ref: Outcome | None, exact: bool) -> None:

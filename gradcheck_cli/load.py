@@ -29,6 +29,7 @@ def _read_case(node: Node, file: str, limits: Limits) -> tuple[Case | None, list
     got: dict[str, Any] = {}  # each key's value, in the description's order
     for key in KEYS:
         got[key.name] = read_key(r, key, node, key.name, got)
+    _derivative_rules(r, node, got)
     texts = {k for k, key in BY_KEY.items() if isinstance(key.kind, Expression)}
     case = Case(
         position=Position(file, node.pos.line, node.pos.column),
@@ -37,6 +38,24 @@ def _read_case(node: Node, file: str, limits: Limits) -> tuple[Case | None, list
         **{key.field or key.name: got[key.name] for key in KEYS if key.field is not None},
     )
     return (None if r.problems else case), r.problems
+
+
+def _derivative_rules(r: Reader, node: Node, got: dict[str, Any]) -> None:
+    """(v2) What no single key can check: a given `tangent` names every param in `wrt`, and
+    `jvp`/`hvp` are not defined on complex params."""
+    given = node.value.get("tangent")
+    wrt, tangent = got.get("wrt") or (), got.get("tangent") or {}
+    if given is not None and isinstance(given.value, dict):
+        missing = [w for w in wrt if w not in given.value]
+        if missing:
+            hint = "give a direction for each differentiated param, or leave tangent out (seeded)"
+            r.problem(given.pos, f"tangent: no direction for '{missing[0]}'", hint)
+    beyond = [c for c in got.get("checks") or () if c != "grad"]
+    if beyond and str(got.get("dtype", "")).startswith("complex"):
+        where = node.value.get("checks")
+        message = f"checks: {beyond[0]} on complex params is not defined (v2)"
+        r.problem(where.pos if where else node.pos, message, "use checks: [grad] in a complex case")
+    got["tangent"] = {k: v for k, v in tangent.items() if k in wrt}
 
 
 def _merge(defaults: Node | None, case: Node) -> Node:

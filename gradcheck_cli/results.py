@@ -38,6 +38,8 @@ class Outcome:
     grad: dict[str, np.ndarray] | None = None  # d(reduced cost)/d(param) at the start
     params: dict[str, np.ndarray] | None = None  # after `steps` optimizer steps
     costs: np.ndarray | None = None  # the reduced cost before each step
+    jvp: np.ndarray | None = None  # (v2) d(cost before reduction) along the tangent
+    hvp: dict[str, np.ndarray] | None = None  # (v2) Hessian of the reduced cost x tangent
     error: str | None = None  # the backend's own message, when it failed
     error_type: str = ""
     skip: str | None = None  # why it did not run
@@ -54,7 +56,8 @@ class Outcome:
 class Mismatch:
     """One disagreement: the quantity, between whom, where, both numbers and the bound."""
 
-    quantity: str  # "value", "grad[w]", "params[w]", "costs", "raises", "shape of grad[w]"
+    quantity: str  # "value", "grad[w]", "jvp", "hvp[w]", "params[w]", "costs", "raises",
+    # "shape of grad[w]"
     backend: str
     other: str  # the reference backend's name, or "expect"
     index: tuple[int, ...] | None = None
@@ -66,11 +69,11 @@ class Mismatch:
 
     @property
     def diff(self) -> float:
-        return float(abs(np.float64(self.actual) - np.float64(self.expected)))
+        return float(abs(np.complex128(self.actual) - np.complex128(self.expected)))
 
     @property
     def bound(self) -> float:
-        return self.atol + self.rtol * abs(float(self.expected))
+        return self.atol + self.rtol * abs(self.expected)
 
 
 @dataclass

@@ -15,7 +15,11 @@ import numpy as np
 from .document import yaml11_boolean
 
 FLOAT_DTYPES = ("float32", "float64")
-DTYPES = ("float32", "float64", "int32", "int64", "bool")
+COMPLEX_DTYPES = ("complex64", "complex128")  # (v2)
+CASE_DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES  # what a case's `dtype` may be
+DTYPES = ("float32", "float64", "complex64", "complex128", "int32", "int64", "bool")
+COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}  # a {real, imag} literal's dtype
+REAL_OF = {"complex64": "float32", "complex128": "float64", "float32": "float32"}
 INITS = ("normal", "uniform", "zeros", "ones", "arange", "eye")
 GENERATED_KEYS = ("shape", "init", "seed", "loc", "scale", "low", "high", "dtype")
 
@@ -43,7 +47,7 @@ def literal(data: Any, dtype: str) -> np.ndarray:
     """A number or nested list as an array of `dtype`; ragged lists and strings refused."""
     _check_leaves(data, dtype)
     try:
-        array = np.array(data, dtype=np.float64 if dtype in FLOAT_DTYPES else dtype)
+        array = np.array(data, dtype=np.float64 if dtype in CASE_DTYPES else dtype)
     except ValueError:
         raise ValueError("not a rectangular array of numbers (rows of different lengths)") from None
     except OverflowError:
@@ -53,6 +57,18 @@ def literal(data: Any, dtype: str) -> np.ndarray:
         if array.min() < info.min or array.max() > info.max:
             raise ValueError(f"a value does not fit in {dtype}")
     return array.astype(dtype)
+
+
+def complex_literal(real: Any, imag: Any, dtype: str) -> np.ndarray:
+    """`{real: R, imag: I}`: R and I numbers or nested lists of one shape, as a complex array
+    of `dtype` (a float dtype gives its complex counterpart, for expected values)."""
+    dtype = COMPLEX_OF.get(dtype, dtype)
+    if dtype not in COMPLEX_DTYPES:
+        raise ValueError(f"a complex value cannot be {dtype}")
+    re, im = literal(real, "float64"), literal(imag, "float64")
+    if re.shape != im.shape:
+        raise ValueError(f"real has shape {list(re.shape)}, imag {list(im.shape)}: give one shape")
+    return np.asarray(re + 1j * im).astype(dtype)
 
 
 def _shape(value: Any) -> tuple[int, ...]:
@@ -112,4 +128,9 @@ class TooLarge(ValueError):
 
 
 def is_float(array: np.ndarray) -> bool:
-    return array.dtype.kind == "f"
+    """Floating or complex: what can be differentiated."""
+    return array.dtype.kind in "fc"
+
+
+def is_complex_dtype(dtype: str) -> bool:
+    return dtype in COMPLEX_DTYPES

@@ -239,14 +239,14 @@ def test_every_kind_the_loader_reads_the_schema_renders():
 
 
 def test_enums_are_the_loaders():
-    assert tuple(KEYS["dtype"]["enum"]) == values.FLOAT_DTYPES
+    assert tuple(KEYS["dtype"]["enum"]) == values.CASE_DTYPES
     assert tuple(KEYS["reduce"]["enum"]) == REDUCES
     assert tuple(KEYS["reference"]["enum"]) == BACKENDS
     assert tuple(KEYS["backends"]["anyOf"][1]["items"]["enum"]) == BACKENDS
     assert tuple(KEYS["expect_backend"]["properties"]) == BACKENDS + implementations.ROWS
     value, param_value = DEFS["value"], DEFS["param_value"]
     assert tuple(_long_form(value)["properties"]["dtype"]["enum"]) == values.DTYPES
-    assert tuple(_long_form(param_value)["properties"]["dtype"]["enum"]) == values.FLOAT_DTYPES
+    assert tuple(_long_form(param_value)["properties"]["dtype"]["enum"]) == values.CASE_DTYPES
     assert tuple(_generated(value)["properties"]) == values.GENERATED_KEYS
     assert tuple(_generated(value)["properties"]["init"]["enum"]) == values.INITS
 

@@ -92,6 +92,9 @@ def drive(session: Session, case: Case) -> Outcome:
     outcome = Outcome(value=np.asarray(first.value), grad=first.grads)
     outcome.fd = getattr(first, "fd", None)  # only fd's evaluation has one (results.FdDetail)
     outcome.notes += getattr(first, "notes", [])
+    _higher(session, case, outcome)
+    if "grad" not in case.checks:
+        outcome.grad = None  # computed for the optimizer only; not compared
     if case.optimizer is not None and first.grads is None:
         outcome.info["note"] = "no full gradient, so no optimizer steps"  # fd directional
     elif case.optimizer is not None:
@@ -105,6 +108,25 @@ def drive(session: Session, case: Case) -> Outcome:
         outcome.params = session.params()
     outcome.info["seconds"] = time.perf_counter() - started
     return outcome
+
+
+def _higher(session: Session, case: Case, outcome: Outcome) -> None:
+    """(v2) `jvp` and `hvp` along the case's tangent, at the starting params; a session
+    without the method cannot compute it, and the backend is a skip with the reason."""
+    for check in ("jvp", "hvp"):
+        if check not in case.checks:
+            continue
+        method = getattr(session, check, None)
+        if method is None:
+            raise BackendSkip(f"computes no {check}")
+        result = method(case.tangent)
+        if check == "jvp":
+            outcome.jvp = np.asarray(result)
+        else:
+            outcome.hvp = {k: np.asarray(v) for k, v in result.items()}
+    detail = getattr(session, "higher_detail", None)
+    if detail:
+        outcome.info.update(detail)
 
 
 def run(name: str, case: Case, options: Mapping[str, Any] | None = None) -> Outcome:

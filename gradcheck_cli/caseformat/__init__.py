@@ -9,19 +9,17 @@ reader (read.py, read_values.py: `READERS`) and one renderer (`schema.RENDERERS`
 are listed in the order they are read: a key's default, choices and rules may name only
 keys above it.
 
-Adding a key is one entry in keys.py (then the behaviour that uses it). The next ones:
-- `checks`: `Key("checks", Words(CHECKS), ..., default=("grad",))`, CHECKS a dict of
-  `grad`/`jvp`/`hvp` -> its meaning, written into the docs as `reduce`'s choices are;
-- `tangent`: `Key("tangent", Named(Value(), names="param", among="wrt",
-  shape_of="params"), ..., default=Derived(...))`, as `expect.grad` is;
-- `implementations`: `Key("implementations", Fields(...))`, each framework's key a
-  `Text(pattern=...)` for `module:function`, and `numpy` a `Fields` of `value` and `grad`;
-- `complex64`, `complex128`: two choices more of `dtype` (values.FLOAT_DTYPES) with their
-  `DEFAULT_TOLERANCE`, and `{real, imag}` a value form beside `LONG_FORM` and `GENERATED`.
+Adding a key is one entry in keys.py (then the behaviour that uses it), as the v2 keys
+were: `checks` (Words of CHECKS), `tangent` (Named, its seeded default Derived),
+`implementations` (Fields), `expect.jvp` and `expect.hvp`; the complex dtypes are choices
+of `dtype` (values.CASE_DTYPES) with their DEFAULT_TOLERANCE, and `{real, imag}` the value
+form COMPLEX_FORM beside LONG_FORM and GENERATED. What no single key can check (a given
+tangent names every wrt param; no jvp or hvp on complex params) is in load.py.
 """
 
 from .keys import (
     BY_KEY,
+    COMPLEX_FORM,
     DEFAULT_TOLERANCE,
     EXPECT,
     GENERATED,
@@ -52,8 +50,8 @@ from .kinds import (
 )
 
 __all__ = [
-    "BY_KEY", "DEFAULT_TOLERANCE", "EXPECT", "GENERATED", "KEYS", "LONG_FORM", "NAME_PATTERN",
-    "REQUIRED", "TOLERANCE", "Derived", "Expression", "Fields", "Integer", "Key", "Keyed",
-    "Named", "Number", "OneOf", "Optimizer", "Shape", "Text", "Value", "Words", "described",
-    "said", "table",
+    "BY_KEY", "COMPLEX_FORM", "DEFAULT_TOLERANCE", "EXPECT", "GENERATED", "KEYS", "LONG_FORM",
+    "NAME_PATTERN", "REQUIRED", "TOLERANCE", "Derived", "Expression", "Fields", "Integer", "Key",
+    "Keyed", "Named", "Number", "OneOf", "Optimizer", "Shape", "Text", "Value", "Words",
+    "described", "said", "table",
 ]  # fmt: skip

@@ -4,7 +4,7 @@ and `implementations`; with the meanings and defaults their keys are described b
 from __future__ import annotations
 
 from ..implementations import FRAMEWORKS, REFERENCE
-from ..values import DTYPES, INITS
+from ..values import DTYPES, INITS, generated
 from .kinds import (
     Derived,
     Fields,
@@ -19,7 +19,12 @@ from .kinds import (
 )
 
 NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"  # a case's name
-DEFAULT_TOLERANCE = {"float64": (1e-7, 1e-9), "float32": (1e-4, 1e-5)}  # dtype -> rtol, atol
+DEFAULT_TOLERANCE = {  # dtype -> rtol, atol; a complex dtype's are those of its real parts
+    "float64": (1e-7, 1e-9),
+    "float32": (1e-4, 1e-5),
+    "complex128": (1e-7, 1e-9),
+    "complex64": (1e-4, 1e-5),
+}
 REDUCES = {
     "sum": "what TensorFlow does",
     "mean": "",
@@ -55,6 +60,10 @@ LONG_FORM = (
     Key("value", Value(), "a number or a nested list"),
     Key("dtype", OneOf(DTYPES), "the array's dtype", None, "the case dtype"),
 )
+COMPLEX_FORM = (  # (v2)
+    Key("real", Value(dtype="float64"), "the real parts: a number or a nested list"),
+    Key("imag", Value(dtype="float64"), "the imaginary parts, of the same shape"),
+)
 GENERATED = (
     Key("shape", Shape(), "the array's shape, e.g. [3, 4]"),
     Key(
@@ -85,6 +94,24 @@ def _atol(values: dict) -> float:
 
 def _all_params(values: dict) -> tuple[str, ...]:
     return tuple(values["params"] or ())
+
+
+def _seeded_tangent(values: dict) -> dict:
+    """The contract's default direction: the i-th param (as listed, from 0) drawn normal
+    with seed 1000 + i, for each differentiated one."""
+    params, wrt = values["params"] or {}, values["wrt"] or ()
+    return {
+        name: generated({"shape": list(array.shape), "seed": 1000 + i}, str(array.dtype))
+        for i, (name, array) in enumerate(params.items())
+        if name in wrt
+    }
+
+
+CHECKS = {
+    "grad": "reverse mode, the first derivative of the reduced cost",
+    "jvp": "forward mode, the derivative of the cost before reduction along `tangent`",
+    "hvp": "second order, the Hessian of the reduced cost times `tangent`",
+}
 
 
 def _one_step_with_an_optimizer(values: dict) -> int:
@@ -122,6 +149,19 @@ EXPECT = Fields(
             " differentiated: TensorFlow's sum)",
             None,
             needs=("optimizer",),
+        ),
+        Key(
+            "jvp",
+            EXPECTED,
+            "(v2) the derivative of the cost before reduction along `tangent`, of the shape of"
+            " `value`",
+            None,
+        ),
+        Key(
+            "hvp",
+            Named(EXPECTED, names="param", among="wrt", shape_of="params"),
+            "(v2) param → the Hessian of the reduced cost times `tangent`; wrt params only",
+            None,
         ),
         Key(
             "raises",

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from ..implementations import ROWS
 from ..results import BACKENDS
-from ..values import FLOAT_DTYPES
+from ..values import CASE_DTYPES
 from .fields import (
+    CHECKS,
+    COMPLEX_FORM,
     DEFAULT_TOLERANCE,
     EXPECT,
     GENERATED,
@@ -18,6 +20,7 @@ from .fields import (
     TOLERANCE,
     _all_params,
     _one_step_with_an_optimizer,
+    _seeded_tangent,
 )
 from .kinds import (
     Derived,
@@ -35,6 +38,7 @@ from .kinds import (
 
 __all__ = [
     "BY_KEY",
+    "COMPLEX_FORM",
     "DEFAULT_TOLERANCE",
     "EXPECT",
     "GENERATED",
@@ -63,8 +67,9 @@ KEYS = (
     ),
     Key(
         "dtype",
-        OneOf(FLOAT_DTYPES),
-        "{choices}: the floating type of params, inputs and all arithmetic",
+        OneOf(CASE_DTYPES),
+        "{choices}: the floating (or, v2, complex) type of params, inputs and all arithmetic;"
+        " see [Complex numbers](#complex-numbers-v2)",
         "float64",
     ),
     Key(
@@ -139,6 +144,23 @@ KEYS = (
         "how many optimizer steps, {bounds}",
         Derived(_one_step_with_an_optimizer, "1 with an optimizer"),
         needs=("optimizer",),
+    ),
+    Key(
+        "checks",
+        Words(CHECKS, at_least_one=True),
+        "(v2) which derivatives every backend computes and compares: {choices}",
+        ("grad",),
+    ),
+    Key(
+        "tangent",
+        Named(Value(), names="param", among="wrt", shape_of="params"),
+        "(v2) param → the direction for `jvp` and `hvp`, of the param's shape; given, it names"
+        " every param in `wrt`",
+        Derived(
+            _seeded_tangent,
+            "for the i-th param (from 0) `{shape: <its shape>, init: normal, seed: 1000 + i}`",
+        ),
+        phrase="a direction (tangent)",
     ),
     Key(
         "backends",

@@ -13,7 +13,7 @@ from ..document import Node
 from ..errors import Position
 from ..limits import quantity, refusal
 from ..ops import FUNCTIONS
-from .keys import BY_KEY, GENERATED, LONG_FORM
+from .keys import BY_KEY, COMPLEX_FORM, GENERATED, LONG_FORM
 from .kinds import REQUIRED, Key, Named
 from .reader import REFUSED, Reader, names, show, suggest
 
@@ -45,6 +45,8 @@ def _long_form(r: Reader, node: Node, dtype: str, where: str) -> np.ndarray | No
         r.problem(own.pos, f"{where}: dtype {show(own.value)} is not allowed", hint)
         return None
     dtype = own.value if own is not None else dtype
+    if "real" in raw or "imag" in raw:
+        return _complex_form(r, node, dtype, where)
     form = LONG_FORM if "value" in raw else GENERATED
     allowed = tuple(key.name for key in form)
     for k, pos in node.keys.items():
@@ -59,6 +61,25 @@ def _long_form(r: Reader, node: Node, dtype: str, where: str) -> np.ndarray | No
         return None
     defaults = {k.name: k.default for k in form if k.default not in (None, REQUIRED)}
     return values.generated({**defaults, **node.plain()}, dtype, r.limits.max_elements)
+
+
+def _complex_form(r: Reader, node: Node, dtype: str, where: str) -> np.ndarray | None:
+    """`{real: R, imag: I}` (v2): a complex array of the case's complex dtype."""
+    allowed = tuple(key.name for key in COMPLEX_FORM)
+    for k, pos in node.keys.items():
+        if k not in allowed:
+            r.problem(pos, f"{where}: unknown key '{k}' in a complex value", suggest(k, allowed))
+            return None
+    missing = [k for k in allowed if k not in node.value]
+    if missing:
+        hint = "write {real: [1.0, 2.0], imag: [0.5, -1.0]}"
+        r.problem(node.pos, f"{where}: a complex value needs '{missing[0]}'", hint)
+        return None
+    if dtype not in values.COMPLEX_DTYPES and dtype not in values.COMPLEX_OF:
+        r.problem(node.pos, f"{where}: a complex value cannot be {dtype}")
+        return None
+    parts = node.value
+    return values.complex_literal(parts["real"].plain(), parts["imag"].plain(), dtype)
 
 
 def _leaf_position(node: Node, exc: ValueError) -> Position:
@@ -110,6 +131,10 @@ def _fits(
     r: Reader, kind: Named, name: str, found: np.ndarray, node: Node, where: str, got: dict
 ) -> bool:
     """Whether the value `name` of a mapping of name -> value has the dtype and shape it must."""
+    if found.dtype.kind == "c" and got["dtype"] not in values.COMPLEX_DTYPES and not kind.shape_of:
+        message = f"{where}.{name}: a complex value in a {got['dtype']} case"
+        r.problem(node.pos, message, "set dtype: complex128 (or complex64) for complex params")
+        return False
     if kind.value.floats_only and not values.is_float(found):
         message = f"{where}.{name}: a {kind.declares} must be float, not {found.dtype}"
         r.problem(node.pos, message, kind.value.hint)

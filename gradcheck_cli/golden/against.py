@@ -108,8 +108,10 @@ def _compared(
     return found
 
 
-def _shortest(x: float, dtype: np.dtype) -> float:
+def _shortest(x: float | complex, dtype: np.dtype) -> float | complex:
     """A float32 as the float its shortest text reads as (28.1, not 28.100000381)."""
+    if isinstance(x, complex):
+        return x
     return float(str(np.float32(x))) if dtype == np.float32 else x
 
 
@@ -120,7 +122,9 @@ def _error_text(error_type: str, error: str) -> str:
 def _outcome_arrays(outcome: Outcome) -> Iterator[tuple[str, np.ndarray]]:
     if outcome.value is not None:
         yield "value", outcome.value
-    for kind in ("grad", "params"):
+    if outcome.jvp is not None:
+        yield "jvp", outcome.jvp
+    for kind in ("grad", "hvp", "params"):
         for name, array in (getattr(outcome, kind) or {}).items():
             yield f"{kind}[{name}]", array
     if outcome.costs is not None:

@@ -13,7 +13,7 @@ from ..report.text import fmt_number
 FORMAT = "gradcheck-golden"
 VERSION = 1
 _SPECIAL = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-_DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool")
+_DTYPES = ("float16", "float32", "float64", "complex64", "complex128", "int32", "int64", "bool")
 
 # What makes `gradcheck run --against` exit 1; every other kind of Drift is a note.
 FAILING = ("changed", "shape", "dtype", "missing", "new-error", "no-error")
@@ -50,9 +50,10 @@ class Drift:
 
 def _changed(d: Drift) -> str:
     where = f" at {list(d.index)}" if d.index else ""
-    old, new = np.float64(d.old), np.float64(d.new)
+    kind = np.complex128 if isinstance(d.old, complex) or isinstance(d.new, complex) else np.float64
+    old, new = kind(d.old), kind(d.new)
     diff = float(abs(new - old)) if np.isfinite(old) and np.isfinite(new) else math.inf
-    bound = d.atol + d.rtol * abs(float(old))
+    bound = d.atol + d.rtol * abs(old)
     numbers = f"{fmt_number(old, 10)} -> {fmt_number(new, 10)}"
     rule = f"atol {d.atol:g} + rtol {d.rtol:g} * |recorded|"
     extra = f"; {d.note}" if d.note else ""

@@ -1,5 +1,5 @@
 """Arrays in a golden file: `{dtype, shape, data}`, the float bits kept, NaN and the
-infinities as strings."""
+infinities as strings; (v2) a complex element as its pair [real, imag]."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from .drift import _DTYPES, _SPECIAL
 
 
 def _number(x: Any, dtype: np.dtype) -> Any:
+    if dtype.kind == "c":  # (v2) [real, imag], each as its float dtype writes it
+        part = np.dtype(np.float32 if dtype == np.complex64 else np.float64)
+        return [_number(np.real(x), part), _number(np.imag(x), part)]
     if dtype.kind == "b":
         return bool(x)
     if dtype.kind in "iu":
@@ -42,7 +45,12 @@ def decode_array(entry: Mapping[str, Any]) -> np.ndarray:
     if not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
         raise ValueError(f"shape {shape!r} is not a list of sizes")
     data = _specials(entry["data"])
-    array = np.array(data, dtype=np.float64 if entry["dtype"].startswith("float") else None)
+    floating = entry["dtype"].startswith(("float", "complex"))
+    array = np.array(data, dtype=np.float64 if floating else None)
+    if entry["dtype"].startswith("complex"):  # each element [real, imag]
+        if array.shape[-1:] != (2,) and array.size:
+            raise ValueError("a complex element is [real, imag]")
+        array = array[..., 0] + 1j * array[..., 1] if array.size else array
     if array.size != math.prod(shape):
         raise ValueError(f"{array.size} numbers for shape {shape}")
     return array.astype(entry["dtype"]).reshape(shape)

@@ -75,7 +75,9 @@ def _arrays(entry: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     """(quantity, encoded array) of a backend's recorded outcome, in report order."""
     if "value" in entry:
         yield "value", entry["value"]
-    for kind in ("grad", "params"):
+    if "jvp" in entry:
+        yield "jvp", entry["jvp"]
+    for kind in ("grad", "hvp", "params"):
         arrays = entry.get(kind)
         if arrays is not None and not isinstance(arrays, dict):
             yield kind, arrays  # decode_array names the problem

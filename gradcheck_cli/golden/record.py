@@ -35,7 +35,9 @@ def _outcome(backend: str, outcome: Outcome, tol: Tolerance) -> dict[str, Any]:
         return {**entry, "error": outcome.error, "error_type": outcome.error_type}
     if outcome.value is not None:
         entry["value"] = encode_array(outcome.value)
-    for kind in ("grad", "params"):
+    if outcome.jvp is not None:
+        entry["jvp"] = encode_array(outcome.jvp)
+    for kind in ("grad", "hvp", "params"):
         arrays = getattr(outcome, kind)
         if arrays is not None:
             entry[kind] = {name: encode_array(arrays[name]) for name in arrays}

@@ -22,6 +22,7 @@ from .text import case_seconds, fmt_mismatch, versions
 
 FORMAT = "gradcheck-report"
 FORMAT_VERSION = 1
+QUANTITIES = ("value", "grad", "jvp", "hvp", "params", "costs")  # what an outcome holds
 _INFO_KEYS = ("version", "seconds")  # written as their own fields; the rest goes to `info`
 _NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
@@ -62,6 +63,8 @@ def plain(x: Any) -> Any:
     if isinstance(x, float):
         return x if math.isfinite(x) else _NON_FINITE[str(x)]
     array = np.asarray(x)
+    if array.dtype.kind == "c":  # (v2) as a case file writes it
+        return {"real": plain(array.real), "imag": plain(array.imag)}
     if array.dtype.kind in "biuf":
         return plain(array.tolist())  # tolist: Python scalars, nested as the shape is
     return str(x)
@@ -95,7 +98,7 @@ def _case(result: CaseResult) -> dict[str, Any]:
 
 
 def _expect(expect: Any) -> dict[str, Any]:
-    values = {k: plain(getattr(expect, k)) for k in ("value", "grad", "params", "costs")}
+    values = {k: plain(getattr(expect, k)) for k in QUANTITIES}
     return {**values, "raises": expect.raises}
 
 
@@ -107,7 +110,7 @@ def _backend(r: BackendResult) -> dict[str, Any]:
         "error_type": outcome.error_type,
         "version": str(info["version"]) if "version" in info else None,
         "seconds": plain(info.get("seconds")),
-        "values": {k: plain(getattr(outcome, k)) for k in ("value", "grad", "params", "costs")},
+        "values": {k: plain(getattr(outcome, k)) for k in QUANTITIES},
         "grad_error": plain(outcome.fd.error if outcome.fd else None),
         "compared": list(r.compared),
         "tolerances": {

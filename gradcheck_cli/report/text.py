@@ -24,6 +24,13 @@ _INDENT = "      "  # the body of a case, under its head line
 def fmt_number(x: float | np.generic, digits: int = 8) -> str:
     """A number in at most `digits` significant digits, trailing zeros trimmed: 28, 0.1, 1e-12."""
     value = np.asarray(x)
+    if value.dtype.kind == "c" and value.imag == 0:  # (v2) as the real number it is
+        return fmt_number(value.real, digits)
+    if value.dtype.kind == "c":  # (v2) 1+2i, 2-4i, 3i
+        re, im = fmt_number(value.real, digits), fmt_number(abs(value.imag), digits)
+        if float(value.real) == 0 and np.isfinite(value.real):
+            return f"{'-' if value.imag < 0 else ''}{im}i"
+        return f"{re}{'-' if value.imag < 0 else '+'}{im}i"
     if value.dtype.kind == "b":
         return str(bool(value))
     if value.dtype.kind in "iu":
@@ -45,7 +52,7 @@ def fmt_array(array: np.ndarray | None) -> str:
     if array is None:
         return "-"
     a = np.asarray(array)
-    if a.dtype.kind == "f":
+    if a.dtype.kind in "fc":
         a = a + 0.0  # -0 shows as 0: they agree, and a table row apart would suggest not
     if a.ndim == 0:
         return fmt_number(a)
@@ -87,7 +94,7 @@ def _quantities(result: CaseResult) -> list[tuple[str, Callable[[Any], str | Non
                 return None
             return (
                 fmt_array(found)
-                if kind == "grad"
+                if kind in ("grad", "hvp")
                 else f"{fmt_array(case.params[name])} -> {fmt_array(found)}"
             )
 
@@ -96,7 +103,13 @@ def _quantities(result: CaseResult) -> list[tuple[str, Callable[[Any], str | Non
     def whole(kind: str) -> Callable[[Any], str | None]:
         return lambda side: None if getattr(side, kind) is None else fmt_array(getattr(side, kind))
 
-    rows = [("value", whole("value"))] + [(f"grad {n}", item("grad", n)) for n in case.wrt]
+    rows = [("value", whole("value"))]
+    if "grad" in case.checks:
+        rows += [(f"grad {n}", item("grad", n)) for n in case.wrt]
+    if "jvp" in case.checks:
+        rows.append(("jvp", whole("jvp")))
+    if "hvp" in case.checks:
+        rows += [(f"hvp {n}", item("hvp", n)) for n in case.wrt]
     if case.optimizer is not None:
         rows += [(n, item("params", n)) for n in case.wrt] + [("costs", whole("costs"))]
     return rows
@@ -131,6 +144,8 @@ def quantity_label(mismatch: Mismatch) -> str:
     q = mismatch.quantity.removeprefix("shape of ")
     if q.startswith("grad["):
         return f"grad {q[5:-1]}"
+    if q.startswith("hvp["):
+        return f"hvp {q[4:-1]}"
     if q.startswith("params["):
         return q[7:-1]
     return q.split(" ")[0] if not q.startswith("grad .") else q

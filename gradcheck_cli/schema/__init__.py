@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import caseformat as cf
 from ..ops import FUNCTIONS
-from ..values import DTYPES, FLOAT_DTYPES
+from ..values import CASE_DTYPES, DTYPES
 from .base import CASE_NAME_PATTERN, DRAFT, IDENTIFIER_PATTERN, SCHEMA_FILE, Defs, _ref
 from .kinds import RENDERERS, _object
 from .values import _tree, _value_def
@@ -107,7 +107,7 @@ def case_schema() -> dict[str, Any]:
         },
     }
     defs["value"] = _value_def(DTYPES, defs)
-    defs["param_value"] = _value_def(FLOAT_DTYPES, defs)
+    defs["param_value"] = _value_def(CASE_DTYPES, defs)
     defs["case_keys"] = _object(cf.KEYS, defs, required=False)  # `defaults:` may give them
     defs.update(_forms())
     return {

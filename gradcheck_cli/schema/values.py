@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import caseformat as cf
-from ..values import FLOAT_DTYPES
+from ..values import CASE_DTYPES
 from .base import INT_DTYPES, Defs, _described, _ref
 from .kinds import _object
 
@@ -22,7 +22,7 @@ def _long_form(dtypes: tuple[str, ...], defs: Defs) -> dict[str, Any]:
         if set(kinds) & set(dtypes):
             given = {"properties": {"dtype": {"enum": list(kinds)}}, "required": ["dtype"]}
             rules.append({"if": given, "then": {"properties": {"value": _ref(leaves)}}})
-    floats = {"properties": {"dtype": {"enum": list(FLOAT_DTYPES)}}}  # or no dtype at all
+    floats = {"properties": {"dtype": {"enum": list(CASE_DTYPES)}}}  # or no dtype at all
     rules.append({"if": floats, "then": {"properties": {"value": _ref("numbers")}}})
     out = _object(cf.LONG_FORM, defs)
     out["properties"]["value"] = {"description": _described(cf.LONG_FORM[0])}
@@ -35,4 +35,11 @@ def _value_def(dtypes: tuple[str, ...], defs: Defs) -> dict[str, Any]:
     generated = _object(cf.GENERATED, defs)
     generated["properties"]["dtype"]["enum"] = list(dtypes)
     generated["description"] = "a generated array: {shape, init, seed}, the same numbers everywhere"
-    return {"anyOf": [_ref("numbers"), _long_form(dtypes, defs), generated]}
+    complex_form = _object(cf.COMPLEX_FORM, defs)
+    for part in ("real", "imag"):
+        complex_form["properties"][part] = {
+            **_ref("numbers"),
+            "description": _described(cf.COMPLEX_FORM[0 if part == "real" else 1]),
+        }
+    complex_form["description"] = "(v2) a complex literal, in a complex64 or complex128 case"
+    return {"anyOf": [_ref("numbers"), _long_form(dtypes, defs), generated, complex_form]}
