@@ -328,6 +328,13 @@ OPCASES: list[tuple[str, tuple[str, ...], str, dict, dict]] = [
         {"m": M, "v": V, "b3": [[[0.1, -0.4], [0.9, 0.3]], [[-0.7, 0.6], [0.2, 1.4]]]},
         {"c2": [1.0, -2.0]},
     ),
+    (
+        "complex-parts-on-real-arrays",
+        ("real", "imag", "conj", "angle"),
+        "sum(real(v) * c + imag(v) + conj(v) * c + angle(v))",
+        {"v": V},
+        {"c": [1.0, 2.0, 3.0]},
+    ),
 ]
 
 

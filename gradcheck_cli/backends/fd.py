@@ -38,7 +38,6 @@ of every other backend. Such a run computes no params, so the optimizer is not s
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -48,7 +47,7 @@ import numpy as np
 from .. import optim
 from ..errors import UsageError
 from ..results import FdDetail
-from . import fd_batch, fd_methods, plain_forward
+from . import fd_batch, fd_directional, fd_higher, fd_methods, plain_forward
 from .np_engine import Forward, forward, reduced
 
 if TYPE_CHECKING:
@@ -76,15 +75,6 @@ def unsupported(case: Case) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Projection:
-    """A directional derivative: the direction (per param) and d/dt f(x + t v) at t = 0."""
-
-    direction: dict[str, np.ndarray]
-    value: float
-    error: float
-
-
 @dataclass
 class Evaluation:
     value: np.ndarray
@@ -95,6 +85,8 @@ class Evaluation:
 
 
 def _to64(array: np.ndarray) -> np.ndarray:
+    if array.dtype.kind == "c":
+        return array.astype(np.complex128, copy=False)  # (v2) complex64 widened exactly
     return array.astype(np.float64, copy=False) if array.dtype.kind == "f" else array
 
 
@@ -107,6 +99,8 @@ class FdSession:
         size = sum(self._params[k].size for k in case.wrt)
         mode = options.get("fd_mode", "auto")
         self.directional = mode == "directional" or (mode == "auto" and size > FULL_LIMIT)
+        if case.dtype.startswith("complex"):
+            self.directional = False  # (v2) each real and imaginary part, element by element
         self.directions = int(options.get("fd_directions", DIRECTIONS))
         self.asked = options.get("fd_method", "auto")
         if self.asked not in METHODS:
@@ -115,6 +109,7 @@ class FdSession:
         self.verified = False  # whether a batched row has been checked against a plain run
         self.fixed: dict[str, np.ndarray] = {}  # stop_gradient's results at the params
         self.chunk = 1
+        self.higher_detail: dict[str, Any] = {}  # jvp and hvp: method and error estimate
         spec = case.optimizer
         self.optimizer = optim.make(spec.name, spec.hparams) if spec else None
         # without a cost, the forward of one of the user's implementations, one row at a
@@ -214,6 +209,11 @@ class FdSession:
     def _method(self, env: Mapping[str, Any]) -> tuple[str, str]:
         if self.asked in ("central", "richardson"):
             return self.asked, ""
+        if any(self._params[k].dtype.kind == "c" for k in self.case.wrt):
+            note = (
+                "complex params: the complex step does not apply" if self.asked == "complex" else ""
+            )
+            return "central", note
         if self.forward is not None:
             return "central", "the complex step does not apply to your own code"
         refusal = fd_methods.complex_refusal(self.case.program, env)
@@ -223,6 +223,8 @@ class FdSession:
 
     def _gradient(self, name: str, f0: float, method: str) -> tuple[Any, Any, str]:
         x = self._params[name]
+        if x.dtype.kind == "c":
+            return self._complex_gradient(name, f0, method)
         if method == "complex":
             grad, error = fd_methods.complex_step(self._element_costs(name), x.reshape(-1), f0)
             if grad is None:
@@ -233,12 +235,29 @@ class FdSession:
             grad, error = fd_methods.richardson(self._element_costs(name), x.reshape(-1), f0)
         return grad.reshape(x.shape), error.reshape(x.shape), method
 
-    def _element_costs(self, name: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-        """costs(index, steps): the cost with element index[j] of `name` moved by steps[j]."""
+    def _complex_gradient(self, name: str, f0: float, method: str) -> tuple[Any, Any, str]:
+        """(v2) dL/dx + i dL/dy of a complex param z = x + iy: each part perturbed in turn,
+        by central differences (or Richardson), the steps scaled to that part."""
+        x = self._params[name]
+        differences = fd_methods.richardson if method == "richardson" else fd_methods.central
+        flat = x.reshape(-1)
+        d_re, e_re = differences(self._element_costs(name), flat.real.copy(), f0)
+        d_im, e_im = differences(self._element_costs(name, 1j), flat.imag.copy(), f0)
+        grad = (d_re + 1j * d_im).reshape(x.shape)
+        error = np.maximum(e_re, e_im).reshape(x.shape)
+        return grad, error, "central" if method != "richardson" else method
+
+    def _element_costs(
+        self, name: str, unit: complex = 1
+    ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """costs(index, steps): the cost with element index[j] of `name` moved by steps[j]
+        (times `unit`: 1j moves the imaginary part of a complex param)."""
         x = self._params[name]
         flat = x.reshape(1, -1)
 
         def costs(index: np.ndarray, steps: np.ndarray) -> np.ndarray:
+            steps = steps * unit if unit != 1 else steps
+
             def rows(start: int, stop: int) -> dict[str, np.ndarray]:
                 stacked = np.empty((stop - start, flat.size), np.result_type(flat, steps))
                 stacked[:] = flat
@@ -249,42 +268,22 @@ class FdSession:
 
         return costs
 
-    # ---- the directional mode ------------------------------------------------------------
+    # ---- the directional mode: fd_directional ---------------------------------------------
 
-    def _projections(self, f0: float, method: str) -> tuple[list[Projection], str]:
-        rng = np.random.default_rng(zlib.crc32(self.case.name.encode()))
-        base = {k: self._params[k] for k in self.case.wrt}
-        scale = max(1.0, max(float(np.max(np.abs(v), initial=0.0)) for v in base.values()))
-        directions = []
-        for _ in range(self.directions):
-            v = {k: rng.standard_normal(a.shape) for k, a in base.items()}
-            norm = np.sqrt(sum(float(np.sum(d * d)) for d in v.values())) or 1.0
-            directions.append({k: d / norm for k, d in v.items()})
-        costs = self._direction_costs(base, directions)
-        values, errors, method = fd_methods.directional(costs, len(directions), scale, f0, method)
-        values = np.where(np.abs(values) <= errors, 0.0, values)  # as `_zeroed`: noise is 0
-        found = zip(directions, values, errors, strict=True)
-        return [Projection(v, float(d), float(e)) for v, d, e in found], method
+    def _projections(self, f0: float, method: str) -> tuple[list[Any], str]:
+        return fd_directional.projections(self, f0, method)
 
-    def _direction_costs(self, base: dict, directions: list[dict]) -> Callable[..., np.ndarray]:
-        """costs(which, ts): the cost at base + ts[j] * directions[which[j]]."""
+    # ---- jvp and hvp (v2 checks): fd_higher ----------------------------------------------
 
-        def costs(which: np.ndarray, ts: np.ndarray) -> np.ndarray:
-            def rows(start: int, stop: int) -> dict[str, np.ndarray]:
-                stacked = {}
-                for k, x in base.items():  # filled in place: at 10^6 elements, copies count
-                    out = np.empty((stop - start, *x.shape), np.result_type(x, ts))
-                    for row, (i, t) in enumerate(
-                        zip(which[start:stop], ts[start:stop], strict=True)
-                    ):
-                        np.multiply(directions[i][k], t, out=out[row, ...])  # 0-d: an array
-                        out[row, ...] += x
-                    stacked[k] = out
-                return stacked
+    def jvp(self, tangent: Mapping[str, np.ndarray]) -> np.ndarray:
+        value, method, error = fd_higher.jvp(self, tangent)
+        self.higher_detail.update({"jvp method": method, "jvp error": error})
+        return value
 
-            return self._costs(len(which), rows)
-
-        return costs
+    def hvp(self, tangent: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        value, method, error = fd_higher.hvp(self, tangent)
+        self.higher_detail.update({"hvp method": method, "hvp error": error})
+        return value
 
     # ---- the optimizer -------------------------------------------------------------------
 

@@ -24,7 +24,12 @@ def _held(case: Case, run: Any) -> dict[str, np.ndarray]:
 def _zeroed(grad: np.ndarray, error: np.ndarray, quantity: str) -> tuple[np.ndarray, list[str]]:
     """Elements within their own error estimate of 0 are 0: where the exact gradient is 0,
     central differences give rounding noise (1e-11), which an adaptive optimizer (Adagrad,
-    Adam, RMSprop: g / sqrt(g^2)) would turn into a full step. Said in the report."""
+    Adam, RMSprop: g / sqrt(g^2)) would turn into a full step. Said in the report. A
+    complex gradient's real and imaginary parts are each held to the estimate."""
+    if np.iscomplexobj(grad):
+        re, said = _zeroed(grad.real, error, f"{quantity} (real part)")
+        im, more = _zeroed(grad.imag, error, f"{quantity} (imaginary part)")
+        return re + 1j * im, said + more
     zero = (np.abs(grad) <= error) & (grad != 0)
     if not zero.any():
         return grad, []

@@ -76,10 +76,15 @@ SELECTIVE = frozenset(k for k, r in RULES.items() if r.selective)
 def apply(op: str, args: tuple[Any, ...] | list[Any], attrs: Any, dtype: np.dtype) -> np.ndarray:
     """`FORWARD[op]` with all arithmetic in the case `dtype`: where no input is floating but
     NumPy's result is (`exp(m)` for a bool `m` is float16 in NumPy, `n / 2` float64), the
-    integer and bool operands are cast to `dtype` first and the rule runs again."""
+    integer and bool operands are cast to `dtype` first and the rule runs again; a complex
+    case dtype gives its real counterpart here (`n / 2` is real, complex64's float32)."""
     ans = FORWARD[op](*args, **attrs)
     if ans.dtype.kind != "f" or ans.dtype == dtype or any(map(is_diff, args)):
         return ans
+    if dtype.kind == "c":
+        dtype = np.finfo(dtype).dtype
+        if ans.dtype == dtype:
+            return ans
     cast = [
         x.astype(dtype) if isinstance(x, np.ndarray) and is_operand(op, i) else x
         for i, x in enumerate(args)

@@ -4,8 +4,10 @@ where and clip; forward, VJP and the derivative's text, per op.
 Operands broadcast, and `fit` sums each cotangent back to its input's shape. Integer and
 bool arrays meeting a floating array are cast to its dtype first (`promote`). The rules
 with `selective` take `wanted=` and compute only the cotangents asked for, so `w * x`
-never computes the one of the input x. The conventions at kinks and ties are those in
-`ops.trap`.
+never computes the one of the input x. On complex numbers each holomorphic derivative
+is conjugated (multiply: g * conj(y)), torch's convention. The conventions at kinks and
+ties are those in `ops.trap`; maximum, minimum, clip and the comparisons order complex
+numbers as NumPy does (lexicographically), which torch refuses.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from functools import partial
 import numpy as np
 
 from ..ir import Lit
-from .np_rules_common import Rule, arith, fit, is_diff, plain, promote, vjp_none
+from .np_rules_common import Rule, arith, cj, fit, is_diff, plain, promote, vjp_none
 
 BOTH = (True, True)
 
@@ -34,23 +36,25 @@ def _vjp_subtract(g, ans, x1, x2, wanted=BOTH):
 
 def _vjp_multiply(g, ans, x1, x2, wanted=BOTH):
     x, y = promote(x1, x2)
-    return fit(g * y, x1) if wanted[0] else None, fit(g * x, x2) if wanted[1] else None
+    return fit(g * cj(y), x1) if wanted[0] else None, fit(g * cj(x), x2) if wanted[1] else None
 
 
 def _vjp_divide(g, ans, x1, x2, wanted=BOTH):
     x, y = promote(x1, x2)
-    dx = fit(g / y, x1) if wanted[0] else None
-    return dx, fit(-g * x / (y * y), x2) if wanted[1] else None
+    dx = fit(g / cj(y), x1) if wanted[0] else None
+    return dx, fit(-g * cj(x) / cj(y * y), x2) if wanted[1] else None
 
 
 def _vjp_power(g, ans, x1, x2, wanted=BOTH):
-    """torch's masks: d/dx is 0 where y == 0, d/dy is 0 where x == 0 and y >= 0."""
+    """torch's masks: d/dx is 0 where y == 0, d/dy is 0 where x == 0 and y >= 0 (a
+    complex y: real and >= 0, as torch's)."""
     x, y = promote(x1, x2)
     dx = dy = None
     if is_diff(x1) and wanted[0]:
-        dx = fit(np.where(y == 0, 0, g * y * x ** (y - 1)), x1)
+        dx = fit(np.where(y == 0, 0, g * cj(y) * cj(x ** (y - 1))), x1)
     if is_diff(x2) and wanted[1]:
-        dy = fit(np.where((x == 0) & (y >= 0), 0, g * ans * np.log(x)), x2)
+        nonneg = (y.real >= 0) & (y.imag == 0) if np.iscomplexobj(y) else y >= 0
+        dy = fit(np.where((x == 0) & nonneg, 0, g * cj(ans) * cj(np.log(x))), x2)
     return dx, dy
 
 

@@ -87,14 +87,30 @@ def promote(*xs: Any) -> tuple[Any, ...]:
 
 
 def fit(d: Any, x: Any) -> np.ndarray | None:
-    """The cotangent for input `x`: summed to its shape, in its dtype.
+    """The cotangent for input `x`: summed to its shape, in its dtype (its real part where
+    `x` is real and the cotangent complex, as a real param times a complex input gives).
 
     Not copied: it may be a view of `g` or share memory with another input's cotangent,
     which is safe because the engine never writes into a cotangent (it accumulates with
     `+`, out of place) and copies what it hands out."""
     if not is_diff(x):
         return None
-    return np.asarray(unbroadcast(d, x.shape), dtype=x.dtype)
+    d = unbroadcast(d, x.shape)
+    if d.dtype.kind == "c" and x.dtype.kind != "c":
+        d = d.real  # a real input's cotangent is the real part: dL/dx of L(x + 0i)
+    return np.asarray(d, dtype=x.dtype)
+
+
+def cj(a: Any) -> Any:
+    """The complex conjugate where `a` is complex, else `a` itself (np.conj of a float
+    array is a copy): a holomorphic op's VJP is g * cj(f'(z)), a product's g * cj(other),
+    the convention of torch's autograd (the gradient of a real L is dL/dx + i dL/dy)."""
+    if type(a) is np.ndarray:  # the hot path: one type check and one dtype look-up
+        return a.conj() if a.dtype.kind == "c" else a
+    kind = getattr(getattr(a, "dtype", None), "kind", None)
+    if kind is not None:
+        return a.conj() if kind == "c" else a
+    return a.conjugate() if isinstance(a, complex) else a
 
 
 def spread(v: np.ndarray, a: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:

@@ -4,25 +4,27 @@ text, per op (see np_rules_common.Rule).
 
 Every function takes stacked matrices (the last two axes), as NumPy does. A tuple result
 (slogdet, eigh, svd, qr) is one equation per part, the part chosen by the attribute
-`output`; its VJP is the decomposition's with the other parts' cotangents zero. The
-formulas are the real ones (the transposes are not conjugated). eigh, eigvalsh and
-cholesky read the lower triangle only, as NumPy does, so their gradients are exact for
-that reading: the upper triangle gets 0 and each strictly lower element the sum of the
-symmetric gradient's two mirror entries (torch, jax and tensorflow's cholesky give the
-symmetric gradient instead). Where a gradient is undefined (repeated eigenvalues or
-singular values) the formula gives what it gives: inf or NaN.
+`output`; its VJP is the decomposition's with the other parts' cotangents zero. On
+complex matrices every transpose is the conjugate transpose (`_h`: torch's convention, so
+det's cotangent is g * conj(det * inv(a).T)). eigh, eigvalsh and cholesky read the lower
+triangle only, as NumPy does, so their gradients are exact for that reading: the upper
+triangle gets 0 and each strictly lower element the sum of the symmetric (Hermitian)
+gradient's two mirror entries (torch, jax and tensorflow's cholesky give the symmetric
+gradient instead). slogdet's sign is piecewise constant on real matrices; on complex ones
+it is det / |det| = e^{i theta}, theta = Im log det. Where a gradient is undefined
+(repeated eigenvalues or singular values) the formula gives what it gives: inf or NaN.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .np_rules_common import Rule, common_dtype, fit, generic_text, is_diff, unbroadcast
+from .np_rules_common import Rule, cj, common_dtype, fit, generic_text, is_diff, unbroadcast
 from .np_rules_svd import (
     _float,
+    _h,
     _lower_of,
     _offdiag_inverse,
-    _t,
     qr,
     svd,
     svdvals,
@@ -41,7 +43,7 @@ def inv(a):
 def vjp_inv(g, ans, a):
     if not is_diff(a):
         return (None,)
-    xt = _t(ans)
+    xt = _h(ans)
     return (fit(-(xt @ g @ xt), a),)
 
 
@@ -52,7 +54,7 @@ def det(a):
 def vjp_det(g, ans, a):
     if not is_diff(a):
         return (None,)
-    return (fit((g * ans)[..., None, None] * _t(np.linalg.inv(a)), a),)
+    return (fit((g * cj(ans))[..., None, None] * _h(np.linalg.inv(a)), a),)
 
 
 def slogdet(a, output=0):
@@ -62,9 +64,13 @@ def slogdet(a, output=0):
 def vjp_slogdet(g, ans, a, output=0):
     if not is_diff(a):
         return (None,)
-    if output == 0:  # the sign is piecewise constant
+    if output == 1:  # log |det| = Re log det
+        return (fit(np.real(g)[..., None, None] * _h(np.linalg.inv(a)), a),)
+    if a.dtype.kind != "c":  # the sign is piecewise constant
         return (np.zeros_like(a),)
-    return (fit(g[..., None, None] * _t(np.linalg.inv(a)), a),)
+    # sign s = e^{i theta}: d theta = Im tr(inv(a) da), and g's part along i s is -Im(conj(g) s)
+    turn = np.asarray(-np.imag(np.conj(g) * ans))
+    return (fit((1j * turn)[..., None, None] * _h(np.linalg.inv(a)), a),)
 
 
 def _vector_b(a, b) -> bool:
@@ -79,15 +85,15 @@ def solve(a, b):
 
 def vjp_solve(g, ans, a, b):
     x, y = common_dtype((a, b))
-    at = _t(x)
+    at = _h(x)
     if _vector_b(x, y):
         gb = np.linalg.solve(at, g[..., None])  # (..., M, 1)
-        da = -gb * ans[..., None, :]
+        da = -gb * cj(ans)[..., None, :]
         db = gb[..., 0]
     else:
         batch = np.broadcast_shapes(at.shape[:-2], g.shape[:-2])
         gb = np.linalg.solve(np.broadcast_to(at, batch + at.shape[-2:]), g)
-        da = -gb @ _t(ans)
+        da = -gb @ _h(ans)
         db = gb
     return fit(unbroadcast(da, np.shape(a)), a), fit(unbroadcast(db, np.shape(b)), b)
 
@@ -105,13 +111,13 @@ def vjp_cholesky(g, ans, a):
     if not is_diff(a):
         return (None,)
     L = ans
-    phi = np.tril(_t(L) @ g)
+    phi = np.tril(_h(L) @ g)
     n = L.shape[-1]
     phi = phi - 0.5 * np.eye(n, dtype=L.dtype) * phi
     # L^-T phi L^-1, by two triangular solves (NumPy's solve: general, which is fine here)
     linv = np.linalg.inv(L)
-    p = _t(linv) @ phi @ linv
-    return (fit(_lower_of((p + _t(p)) / 2), a),)
+    p = _h(linv) @ phi @ linv
+    return (fit(_lower_of((p + _h(p)) / 2), a),)
 
 
 def _eigh(a):
@@ -123,13 +129,13 @@ def eigh(a, output=0):
 
 
 def _eigh_grad(w, v, gw, gv):
-    """The gradient wrt the symmetric matrix: V (diag(gw) + F * (V^T gV)) V^T."""
+    """The gradient wrt the symmetric matrix: V (diag(gw) + F * (V^T gV)) V^T (^H if complex)."""
     inner = np.zeros(v.shape, dtype=v.dtype)
     if gw is not None:
-        inner = inner + gw[..., None] * np.eye(w.shape[-1], dtype=v.dtype)
+        inner = inner + np.real(gw)[..., None] * np.eye(w.shape[-1], dtype=v.dtype)
     if gv is not None:
-        inner = inner + _offdiag_inverse(w) * (_t(v) @ gv)
-    return v @ inner @ _t(v)
+        inner = inner + _offdiag_inverse(w) * (_h(v) @ gv)
+    return v @ inner @ _h(v)
 
 
 def vjp_eigh(g, ans, a, output=0):
@@ -137,7 +143,7 @@ def vjp_eigh(g, ans, a, output=0):
         return (None,)
     w, v = _eigh(a)
     grad = _eigh_grad(w, v, g if output == 0 else None, g if output == 1 else None)
-    return (fit(_lower_of((grad + _t(grad)) / 2), a),)
+    return (fit(_lower_of((grad + _h(grad)) / 2), a),)
 
 
 def eigvalsh(a):
@@ -149,7 +155,7 @@ def vjp_eigvalsh(g, ans, a):
         return (None,)
     w, v = _eigh(a)
     grad = _eigh_grad(w, v, g, None)
-    return (fit(_lower_of((grad + _t(grad)) / 2), a),)
+    return (fit(_lower_of((grad + _h(grad)) / 2), a),)
 
 
 # ---- explain's phrases -----------------------------------------------------------------------

@@ -3,7 +3,9 @@ explain's phrase for the VJP, per op.
 
 Each forward is NumPy's own semantics; each VJP `vjp(g, ans, *inputs, **attrs)` returns
 one cotangent per input (None where the input takes none). The products are selective:
-they take `wanted=` and compute only the cotangents asked for.
+they take `wanted=` and compute only the cotangents asked for. On complex numbers a
+product's cotangent takes the other operand conjugated (matmul: g @ conj(b).T, torch's
+convention), and a norm is of the moduli (the 2-norm sqrt(sum |z|^2) takes g * z / n).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from .np_rules_common import (
     Rule,
     arith,
+    cj,
     common_dtype,
     fit,
     generic_text,
@@ -92,7 +95,7 @@ def _spectral_grad(x, ord, axes):
 
 def vjp_matmul(g, ans, x1, x2, wanted=(True, True)):
     """A 1-D operand was promoted (a row for x1, a column for x2); batch dims broadcast."""
-    a, b = promote(x1, x2)
+    a, b = (cj(x) for x in promote(x1, x2))
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     g2 = np.expand_dims(g, -1) if b.ndim == 1 else g
@@ -116,7 +119,7 @@ def outer(a, b):
 def vjp_dot(g, ans, a, b, wanted=(True, True)):
     """numpy.dot contracts a's last axis with b's second-to-last (its only, if 1-D);
     with a 0-D operand it is multiply."""
-    x, y = promote(a, b)
+    x, y = (cj(v) for v in promote(a, b))
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return fit(g * y, a) if wanted[0] else None, fit(g * x, b) if wanted[1] else None
     kb = 0 if y.ndim == 1 else y.ndim - 2
@@ -132,7 +135,7 @@ def vjp_dot(g, ans, a, b, wanted=(True, True)):
 
 
 def vjp_outer(g, ans, a, b, wanted=(True, True)):
-    x, y = promote(a, b)
+    x, y = (cj(v) for v in promote(a, b))
     dx = fit((g @ np.ravel(y)).reshape(np.shape(a)), a) if wanted[0] else None
     dy = fit((np.ravel(x) @ g).reshape(np.shape(b)), b) if wanted[1] else None
     return dx, dy

@@ -4,7 +4,8 @@ explain text, per op (see np_rules_common.Rule).
 The activations are jax.nn's, conventions at kinks included (`ops.trap`): elu'(0) = alpha,
 celu'(0) = 1, selu'(0) = scale * alpha, leaky_relu'(0) = 1, relu6' = 0 at 0 and 6,
 hard_tanh' = 1 at -1 and 1. one_hot, the boolean functions, all and any are never
-differentiated; stop_gradient is x with derivative 0 (fd holds its value constant).
+differentiated; stop_gradient is x with derivative 0 (fd holds its value constant). On
+complex numbers (silu, gelu: holomorphic) the derivative is conjugated, torch's convention.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 import scipy.special
 
-from .np_rules_common import Rule, fit, is_diff, vjp_none
+from .np_rules_common import Rule, cj, fit, is_diff, vjp_none
 from .np_rules_unary import sigmoid
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -27,7 +28,7 @@ _TANH_C = 0.044715
 
 
 def _vjp(deriv: Callable[..., Any], g, ans, x, **attrs):
-    return (fit(g * deriv(x, ans, **attrs), x) if is_diff(x) else None,)
+    return (fit(g * cj(deriv(x, ans, **attrs)), x) if is_diff(x) else None,)
 
 
 def _floating(x: Any) -> np.ndarray:

@@ -1,4 +1,7 @@
-"""The forwards and VJPs of einsum, tensordot, kron and cross (np_rules_stats holds their rules)."""
+"""The forwards and VJPs of einsum, tensordot, kron and cross (np_rules_stats holds their rules).
+
+Each is multilinear: on complex numbers an operand's cotangent contracts g with the other
+operands conjugated (torch's convention, np_rules_common.cj)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import string
 import numpy as np
 
 from .np_rules_common import (
+    cj,
     common_dtype,
     fit,
     is_diff,
@@ -56,7 +60,7 @@ def vjp_einsum(g, ans, *operands, subscripts, wanted=None):
     """Operand i's cotangent: g contracted with the others onto i's distinct labels, each
     broadcast where only i has it, placed on i's diagonal where a label repeats, and summed
     over the axes NumPy broadcast from size 1."""
-    xs = promote(*operands)
+    xs = [cj(x) for x in promote(*operands)]
     shapes = [np.shape(x) for x in xs]
     specs, out = _explicit(subscripts, shapes)
     sizes: dict[str, int] = {}
@@ -106,7 +110,7 @@ def tensordot(a, b, axes=2):
 
 
 def vjp_tensordot(g, ans, a, b, axes=2, wanted=(True, True)):
-    x, y = promote(a, b)
+    x, y = (cj(v) for v in promote(a, b))
     ca, cb = _contracted(axes, np.ndim(x), np.ndim(y))
     fa = [i for i in range(np.ndim(x)) if i not in ca]
     fb = [i for i in range(np.ndim(y)) if i not in cb]
@@ -129,7 +133,7 @@ def kron(a, b):
 def vjp_kron(g, ans, a, b, wanted=(True, True)):
     """kron's result along axis k is (a's index, b's index) row-major: g reshaped to the
     interleaved axes (a0, b0, a1, b1...) is summed against the other operand."""
-    x, y = promote(a, b)
+    x, y = (cj(v) for v in promote(a, b))
     nd = max(np.ndim(x), np.ndim(y))
     sa = (1,) * (nd - np.ndim(x)) + np.shape(x)
     sb = (1,) * (nd - np.ndim(y)) + np.shape(y)
@@ -161,7 +165,7 @@ def cross(a, b, axis=-1):
 
 def vjp_cross(g, ans, a, b, axis=-1, wanted=(True, True)):
     """c = a x b: d a = b x g, d b = g x a, along the last axis after moving `axis` there."""
-    x, y = promote(a, b)
+    x, y = (cj(v) for v in promote(a, b))
     xm, ym = np.moveaxis(x, axis, -1), np.moveaxis(y, axis, -1)
     gm = np.moveaxis(g, axis, -1)
     da = db = None

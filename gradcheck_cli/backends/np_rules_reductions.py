@@ -2,7 +2,9 @@
 softmax, log_softmax) and cumsum: forward, VJP and explain's phrase for the VJP, per op.
 
 Each forward is NumPy's own (jax's for logsumexp, softmax, log_softmax); each VJP returns
-one cotangent, in the input's shape and dtype (None for an input that takes none).
+one cotangent, in the input's shape and dtype (None for an input that takes none). On
+complex numbers the holomorphic ones conjugate their Jacobian (torch's convention); max and
+min order complex numbers as NumPy does (lexicographically), which torch refuses.
 """
 
 from __future__ import annotations
@@ -11,7 +13,17 @@ from functools import partial
 
 import numpy as np
 
-from .np_rules_common import Rule, axis_text, fit, is_diff, plain, reduced_axes, spread, vjp_none
+from .np_rules_common import (
+    Rule,
+    axis_text,
+    cj,
+    fit,
+    is_diff,
+    plain,
+    reduced_axes,
+    spread,
+    vjp_none,
+)
 
 
 def vjp_sum(g, ans, a, axis=None, keepdims=False):
@@ -35,7 +47,7 @@ def vjp_prod(g, ans, a, axis=None, keepdims=False):
     flat = moved.reshape(moved.shape[: len(kept)] + (n,))
     others = _exclusive_cumprod(flat) * _exclusive_cumprod(flat[..., ::-1])[..., ::-1]
     others = np.transpose(others.reshape(moved.shape), np.argsort(kept + list(axes)))
-    return (fit(spread(g, a, axis, keepdims) * others, a),)
+    return (fit(spread(g, a, axis, keepdims) * cj(others), a),)
 
 
 def _exclusive_cumprod(x: np.ndarray) -> np.ndarray:
@@ -63,7 +75,7 @@ def logsumexp(a, axis=None, keepdims=False):
 
 def vjp_logsumexp(g, ans, a, axis=None, keepdims=False):
     s = spread(ans, a, axis, keepdims)
-    return (fit(spread(g, a, axis, keepdims) * np.exp(a - s), a),)
+    return (fit(spread(g, a, axis, keepdims) * cj(np.exp(a - s)), a),)
 
 
 def softmax(x, axis=-1):
@@ -74,7 +86,8 @@ def softmax(x, axis=-1):
 
 
 def vjp_softmax(g, ans, x, axis=-1):
-    return (fit(ans * (g - np.sum(g * ans, axis=axis, keepdims=True)), x),)
+    s = cj(ans)
+    return (fit(s * (g - np.sum(g * s, axis=axis, keepdims=True)), x),)
 
 
 def log_softmax(x, axis=-1):
@@ -85,7 +98,7 @@ def log_softmax(x, axis=-1):
 
 
 def vjp_log_softmax(g, ans, x, axis=-1):
-    return (fit(g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True), x),)
+    return (fit(g - cj(np.exp(ans)) * np.sum(g, axis=axis, keepdims=True), x),)
 
 
 def vjp_cumsum(g, ans, a, axis=None):

@@ -5,7 +5,9 @@ The forwards are NumPy's (scipy.special's for erf, erfc, xlogy, xlog1py). The st
 (floor, ceil, round, trunc, floor_divide) give a cotangent of zeros, not g * 0, so an
 infinite g does not become NaN (torch and jax give zeros too). xlogy and xlog1py use the
 plain formulas at x == 0 (d/dx = log(y), d/dy = x / y), as jax does; torch and tensorflow
-mask them there.
+mask them there. On complex numbers the holomorphic derivatives are conjugated (torch's
+convention, np_rules_common.cj); real, imag, conj and angle have rules of their own
+(np_rules_complex).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import Any
 import numpy as np
 import scipy.special
 
-from .np_rules_common import Rule, arith, fit, float_dtype, is_diff, plain, promote, vjp_none
+from .np_rules_common import Rule, arith, cj, fit, float_dtype, is_diff, plain, promote, vjp_none
+from .np_rules_complex import COMPLEX_RULES
 
 BOTH = (True, True)
 LN2, LN10 = np.log(2.0), np.log(10.0)
@@ -27,7 +30,7 @@ LN2, LN10 = np.log(2.0), np.log(10.0)
 
 
 def _vjp_unary(deriv: Callable[..., Any], g, ans, x, **attrs):
-    return (fit(g * deriv(x, ans), x) if is_diff(x) else None,)
+    return (fit(g * cj(deriv(x, ans)), x) if is_diff(x) else None,)
 
 
 def _vjp_step(g, ans, x, **attrs):
@@ -88,8 +91,15 @@ def _d_erfc(x, ans):
     return -2 / np.sqrt(np.pi) * np.exp(-x * x)
 
 
-def _d_nan_to_num(x, ans):
-    return np.isfinite(x)
+def _vjp_nan_to_num(g, ans, x, **attrs):
+    """g where x is finite; NumPy replaces a complex number's parts one by one, so each
+    part of g passes where that part of x is finite."""
+    if not is_diff(x):
+        return (None,)
+    if x.dtype.kind != "c":
+        return (fit(g * np.isfinite(x), x),)
+    g = np.asarray(g)
+    return (fit(g.real * np.isfinite(x.real) + 1j * (g.imag * np.isfinite(x.imag)), x),)
 
 
 def _positive(eqn: Any, x: Any) -> Any:
@@ -150,13 +160,14 @@ def _vjp_floor_divide(g, ans, x1, x2, wanted=BOTH):
 
 def _vjp_xlogy(g, ans, x1, x2, wanted=BOTH):
     x, y = promote(x1, x2)
-    return fit(g * np.log(y), x1) if wanted[0] else None, fit(g * x / y, x2) if wanted[1] else None
+    dx = fit(g * cj(np.log(y)), x1) if wanted[0] else None
+    return dx, fit(g * cj(x) / cj(y), x2) if wanted[1] else None
 
 
 def _vjp_xlog1py(g, ans, x1, x2, wanted=BOTH):
     x, y = promote(x1, x2)
-    dx = fit(g * np.log1p(y), x1) if wanted[0] else None
-    return dx, fit(g * x / (1 + y), x2) if wanted[1] else None
+    dx = fit(g * cj(np.log1p(y)), x1) if wanted[0] else None
+    return dx, fit(g * cj(x) / cj(1 + y), x2) if wanted[1] else None
 
 
 def _y_positive(eqn: Any, x: Any, y: Any) -> Any:
@@ -214,9 +225,8 @@ RULES: dict[str, Rule] = {
     "isnan": Rule(partial(plain, np.isnan), vjp_none, local=("0",)),
     "isinf": Rule(partial(plain, np.isinf), vjp_none, local=("0",)),
     "isfinite": Rule(partial(plain, np.isfinite), vjp_none, local=("0",)),
-    "nan_to_num": Rule(
-        _nan_to_num, partial(_vjp_unary, _d_nan_to_num), ("isfinite({0})",), complex=False
-    ),
+    "nan_to_num": Rule(_nan_to_num, _vjp_nan_to_num, ("isfinite({0})",), complex=False),
+    **COMPLEX_RULES,
     "erf": _rule(scipy.special.erf, _d_erf, "2 / sqrt(pi) * exp(-{0} ** 2)"),
     "erfc": _rule(scipy.special.erfc, _d_erfc, "-2 / sqrt(pi) * exp(-{0} ** 2)"),
     "xlogy": _binary(

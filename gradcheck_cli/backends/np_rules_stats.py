@@ -6,7 +6,9 @@ triu tril (diagonals and triangles). Each forward is NumPy's own function; each 
 one cotangent per input, in that input's shape and dtype (None where it takes none).
 Conventions: std's gradient where the spread is 0 is 0 (torch's, as norm's at 0); var and
 std with ddof >= n divide by 0 as NumPy does (inf; the gradient inf or NaN); cumprod's VJP
-never divides by the input, so zeros are exact.
+never divides by the input, so zeros are exact. On complex numbers var and std are of the
+moduli (mean |a - mean|^2, NumPy's and torch's), whose cotangent 2 g (a - mean) / n needs no
+conjugate; cumprod, holomorphic, conjugates its factors.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 from .np_rules_common import (
     Rule,
     axis_text,
+    cj,
     fit,
     is_diff,
     plain,
@@ -72,7 +75,7 @@ def vjp_cumprod(g, ans, a, axis=None):
     if not is_diff(a):
         return (None,)
     flat = axis is None or np.ndim(a) == 0  # NumPy flattened a first
-    x = np.ravel(a) if flat else np.moveaxis(a, axis, 0)
+    x = cj(np.ravel(a) if flat else np.moveaxis(a, axis, 0))
     gx = np.ravel(g) if flat else np.moveaxis(g, axis, 0)
     n = x.shape[0]
     before = np.ones(x.shape, np.result_type(x, gx))

@@ -1,7 +1,10 @@
 """The numpy engine's unary elementwise rules: forward, derivative and its text, per op.
 
 Each op's VJP is `g * d(x, ans)` in the input's shape and dtype (None for an integer,
-bool or literal input); `local` is the same derivative as explain writes it. The forward
+bool or literal input), `g * conj(d(x, ans))` on complex numbers (torch's convention: the
+gradient of a real L is dL/dx + i dL/dy); `local` is the same derivative as explain writes
+it. abs and sign are not holomorphic: abs(z) = |z| takes g * z / |z| (torch's sgn, 0 at 0),
+sign(z) = z / |z| (NumPy 2's, torch's sgn) takes (g - Re(g conj(s)) s) / |z|. The forward
 is NumPy's (jax.nn's for sigmoid, relu, softplus). The conventions at kinks are those in
 `ops.trap`.
 """
@@ -14,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .np_rules_common import Rule, fit, is_diff
+from .np_rules_common import Rule, cj, fit, is_diff
 
 
 def _unary(fn: Callable[..., Any], x: Any) -> np.ndarray:
@@ -38,7 +41,23 @@ def _softplus(x):
 
 
 def _vjp_unary(deriv: Callable[..., Any], g, ans, x):
-    return (fit(g * deriv(x, ans), x) if is_diff(x) else None,)
+    return (fit(g * cj(deriv(x, ans)), x) if is_diff(x) else None,)
+
+
+def _vjp_abs(g, ans, x):
+    """|z|: g * sign(z), unconjugated (NumPy 2's sign of a complex z is z / |z|, 0 at 0)."""
+    return (fit(g * np.sign(x), x) if is_diff(x) else None,)
+
+
+def _vjp_sign(g, ans, x):
+    """0 on real numbers; s = z / |z| on complex ones: (g - Re(g conj(s)) s) / |z|, 0 at 0."""
+    if not is_diff(x):
+        return (None,)
+    if x.dtype.kind != "c":
+        return (fit(g * np.zeros_like(x), x),)
+    r = np.abs(x)
+    d = (g - np.real(g * np.conj(ans)) * ans) / np.where(r == 0, 1, r)
+    return (fit(np.where(r == 0, 0, d), x),)
 
 
 def _d_negative(x, ans):
@@ -67,14 +86,6 @@ def _d_sqrt(x, ans):
 
 def _d_square(x, ans):
     return 2 * x
-
-
-def _d_abs(x, ans):
-    return np.sign(x)  # abs'(0) = sign(0) = 0
-
-
-def _d_sign(x, ans):
-    return np.zeros_like(x)
 
 
 def _d_sin(x, ans):
@@ -144,6 +155,10 @@ def _rule(fn: Callable[..., Any], deriv: Callable[..., Any], text: str, interior
     return Rule(partial(_unary, fn), partial(_vjp_unary, deriv), (text,), interior=interior)
 
 
+def _own(fn: Callable[..., Any], vjp: Callable[..., Any], text: str) -> Rule:
+    return Rule(partial(_unary, fn), vjp, (text,))
+
+
 RULES: dict[str, Rule] = {
     "negative": _rule(np.negative, _d_negative, "-1"),
     "exp": _rule(np.exp, _d_exp, "{ans}"),
@@ -152,8 +167,8 @@ RULES: dict[str, Rule] = {
     "expm1": _rule(np.expm1, _d_expm1, "{ans} + 1"),
     "sqrt": _rule(np.sqrt, _d_sqrt, "0.5 / {ans}", _positive),
     "square": _rule(np.square, _d_square, "2 * {0}"),
-    "abs": _rule(np.abs, _d_abs, "sign({0})"),
-    "sign": _rule(np.sign, _d_sign, "0"),
+    "abs": _own(np.abs, _vjp_abs, "sign({0})"),  # abs'(0) = sign(0) = 0
+    "sign": _own(np.sign, _vjp_sign, "0"),
     "sin": _rule(np.sin, _d_sin, "cos({0})"),
     "cos": _rule(np.cos, _d_cos, "-sin({0})"),
     "tan": _rule(np.tan, _d_tan, "1 + {ans} ** 2"),

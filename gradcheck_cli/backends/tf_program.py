@@ -29,11 +29,13 @@ if TYPE_CHECKING:
 NAMESPACE = {"tf": tf}  # what the spelling's trees name
 
 
-def lowered(case: Case) -> tuple[list[Lowered], Exception | None, set[str]]:
-    """The trees; the error spelling raised, if any; the outputs computed from no float."""
+def lowered(case: Case) -> tuple[list[Lowered], Exception | None, dict[str, np.dtype]]:
+    """The trees; the error spelling raised, if any; the outputs computed from no float, each
+    with the dtype a float result of it takes (the case dtype; in a complex case the abstract
+    pass's: `real(n)` stays real)."""
     avals, dtype = avals_of(case), np.dtype(case.dtype)
     steps: list[Lowered] = []
-    integral: set[str] = set()
+    integral: dict[str, np.dtype] = {}
     for eqn in case.program.eqns:
         if any(isinstance(a, Var) and a.name not in avals for a in eqn.inputs):
             break  # after the equation the abstract pass stopped at
@@ -42,8 +44,9 @@ def lowered(case: Case) -> tuple[list[Lowered], Exception | None, set[str]]:
             for a in eqn.inputs
         )
         site = Site(eqn, ins, avals.get(eqn.out, Aval((), dtype)), dtype)
-        if not any(not o.literal and o.kind == "f" for o in ins):
-            integral.add(eqn.out)
+        if not any(not o.literal and o.kind in "fc" for o in ins):
+            known = dtype.kind == "c" and eqn.out in avals
+            integral[eqn.out] = np.dtype(avals[eqn.out].dtype) if known else dtype
         try:
             steps.append(Lowered(eqn, spelling.SPELL[eqn.op](site)))
         except (ValueError, TypeError, IndexError) as exc:
@@ -63,9 +66,11 @@ class Program:
     def _in_case_dtype(self, name: str, value: Any) -> Any:
         if name not in self.integral or not tf.is_tensor(value):
             return value
-        if not value.dtype.is_floating or value.dtype == self.dtype:
+        target = tf.as_dtype(self.integral[name])
+        inexact = lambda d: d.is_floating or d.is_complex  # noqa: E731
+        if not (inexact(value.dtype) and inexact(target)) or value.dtype == target:
             return value
-        return tf.cast(value, self.dtype)
+        return tf.cast(value, target)
 
     def run(self, env: dict[str, Any], tap: Any = None) -> Any:
         def tapped(name: str, value: Any) -> Any:

@@ -118,9 +118,12 @@ def edge_text(
             phrase(_Edge(entry, i, fmt_array(g), numbers, symbols, fmt_array(entry.ans))),
         )
     local = _local(eqn, i, symbols, ans)
-    shown = _local_number(entry, i, local, symbols, ans)
+    conjugated = _complex(entry)  # (v2) the cotangent is g * conj(d ans / d operand)
+    shown = _local_number(entry, i, local, symbols, ans, conjugated)
     sums = " + " in outside(local) or " - " in outside(local)
     local = f"({local})" if sums else local  # `g * (1 - n1 ** 2)`, not `g * 1 - n1 ** 2`
+    if conjugated and not _is_number(local):
+        local = f"conj{local}" if sums else f"conj({local})"
     into, shape = ct.shape, entry.ans.shape
     return (
         _summed(f"d{f}/d{ans} * {local}", into, shape),
@@ -128,16 +131,30 @@ def edge_text(
     )
 
 
-def _local_number(entry: TapeEntry, i: int, local: str, symbols: tuple, ans: str) -> str:
-    """The local derivative's number: written out where it is a number or a node (the
-    other operand of a product keeps its own shape), else the VJP rule's value."""
-    if local in symbols:
-        return fmt_array(entry.args[symbols.index(local)])
-    if local == ans:
-        return fmt_array(entry.ans)
+def _complex(entry: TapeEntry) -> bool:
+    return np.iscomplexobj(entry.ans) or any(np.iscomplexobj(a) for a in entry.args)
+
+
+def _is_number(text: str) -> bool:
     try:
-        float(local)
+        float(text)
     except ValueError:
+        return False
+    return True
+
+
+def _local_number(
+    entry: TapeEntry, i: int, local: str, symbols: tuple, ans: str, conjugated: bool = False
+) -> str:
+    """The local derivative's number: written out where it is a number or a node (the
+    other operand of a product keeps its own shape), else the VJP rule's value (which has
+    the conjugate in it already)."""
+    cj = np.conj if conjugated else np.asarray
+    if local in symbols:
+        return fmt_array(cj(entry.args[symbols.index(local)]))
+    if local == ans:
+        return fmt_array(cj(entry.ans))
+    if not _is_number(local):
         return fmt_array(_unit_local(entry, i))
     return local
 

@@ -66,6 +66,15 @@ SPECIAL: list[Op] = [  # elementwise and special functions, the operators % and 
         analytic=False,
         trap="the derivative is 1 where x is finite, 0 where it is replaced",
     ),
+    # complex numbers (v2): on a real array real and conj are the identity, imag is 0
+    _unary("real", analytic=False, trap="d real(z) = the real part: a real cotangent g gives g"),
+    _unary("imag", analytic=False, trap="d imag(z): a real cotangent g gives i g"),
+    _unary("conj", analytic=False, trap="not holomorphic: the cotangent is conjugated"),
+    _unary(
+        "angle",
+        analytic=False,
+        trap="angle(0) = 0 with a NaN or 0 gradient (frameworks differ); real x < 0 gives pi",
+    ),
     _unary("erf"),
     _unary("erfc"),
     Op(

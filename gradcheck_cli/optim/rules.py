@@ -1,4 +1,11 @@
-"""The update rules, operation by operation as torch 2.13's single-tensor CPU path."""
+"""The update rules, operation by operation as torch 2.13's single-tensor CPU path.
+
+A complex param is the pair of its real and imaginary parts, as torch.optim treats one
+(`torch.view_as_real` on the param, its grad and its state): the rules step float arrays
+of shape `p.shape + (2,)` (the state is kept so) and the result is put back together.
+SGD, linear, is the exception torch makes too: it steps the complex tensor itself, whose
+`add(alpha=)` is a complex multiply and an add, two roundings (`_fma` fuses float32 only).
+"""
 
 from __future__ import annotations
 
@@ -41,10 +48,23 @@ def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
     return _fma(w - 1, end - start, end)
 
 
+def _as_real(z: np.ndarray) -> np.ndarray:
+    """torch.view_as_real: the parts of each complex element along a new last axis."""
+    return np.stack([z.real, z.imag], axis=-1)
+
+
+def _as_complex(pair: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """torch.view_as_complex, exactly (no arithmetic: an inf part stays alone)."""
+    z = np.empty(pair.shape[:-1], dtype=dtype)
+    z.real, z.imag = pair[..., 0], pair[..., 1]
+    return z
+
+
 class Optimizer:
     """One optimizer: its hyperparameters and the per-param state its rule keeps."""
 
     name = ""
+    as_pairs = True  # a complex param stepped as its (real, imag) pairs (torch.view_as_real)
 
     def __init__(self, hparams: Mapping[str, Any]) -> None:
         self.hparams = dict(hparams)
@@ -63,9 +83,13 @@ class Optimizer:
             g = np.asarray(grads[key]).astype(p.dtype, copy=False)
             if g.shape != p.shape:
                 raise ValueError(f"grad of {key!r} has shape {g.shape}, the param {p.shape}")
+            dtype, pair = p.dtype, p.dtype.kind == "c" and self.as_pairs
+            if pair:
+                p, g = _as_real(p), _as_real(g)
             state = self.state.setdefault(key, self._init_state(p))
             state["step"] += 1
-            new[key] = np.asarray(self._update(p, g, state))
+            out = np.asarray(self._update(p, g, state))
+            new[key] = _as_complex(out, dtype) if pair else out
         return new
 
     def _init_state(self, p: np.ndarray) -> dict[str, Any]:
@@ -77,6 +101,7 @@ class Optimizer:
 
 class SGD(Optimizer):
     name = "sgd"
+    as_pairs = False  # torch's _single_tensor_sgd has no view_as_real
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> np.ndarray:
         h = self.hparams

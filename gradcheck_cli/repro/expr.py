@@ -139,6 +139,13 @@ def number(x: Any, dtype: np.dtype) -> str:
         return repr(bool(x))
     if dtype.kind in "iu":
         return repr(int(x))
+    if dtype.kind == "c":  # a Python complex, each part as its float dtype writes it
+        part = np.dtype(np.asarray(x).real.dtype)
+        re, im = complex(x).real, complex(x).imag
+        negative_zero = re == 0 and math.copysign(1.0, re) < 0  # `(-0-1j)` reads back +0.0
+        if math.isfinite(re) and math.isfinite(im) and not negative_zero:
+            return repr(complex(float(number(re, part)), float(number(im, part))))
+        return f"complex({number(re, part)}, {number(im, part)})"
     value = float(x)
     if not math.isfinite(value):
         return py(value)

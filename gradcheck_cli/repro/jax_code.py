@@ -28,6 +28,7 @@ def problem(case: Case) -> str | None:
 
 # ---- the script ---------------------------------------------------------------------------
 
+_REAL = {"complex64": "float32", "complex128": "float64"}  # a complex case's real dtype
 _REDUCE = {
     "sum": ("jnp.sum({})", "reduce: sum"),
     "mean": ("jnp.mean({})", "reduce: mean"),
@@ -65,12 +66,13 @@ def _imports(case: Case, specs: dict[str, Any]) -> list[str]:
 
 
 def script(case: Case, specs: dict[str, Any]) -> str:
-    constant = lambda v: f"jnp.asarray({py(v)}, dtype=jnp.{case.dtype})"  # noqa: E731
+    real = _REAL.get(case.dtype, case.dtype)  # a cost written as a number is real
+    constant = lambda v: f"jnp.asarray({py(v)}, dtype=jnp.{real})"  # noqa: E731
     body = render_lowered(case, lower(case, jax_spelling.SPELL), constant)
     names = body.names
     lines = [*header(case, "jax", describe(case)), *_imports(case, specs), ""]
-    if case.dtype == "float64":
-        lines.append('jax.config.update("jax_enable_x64", True)  # float64, the case dtype')
+    if case.dtype in ("float64", "complex128"):
+        lines.append(f'jax.config.update("jax_enable_x64", True)  # {case.dtype}, the case dtype')
     lines.append('print("jax", jax.__version__)')
     arrays = {**case.params, **case.inputs}
     lines += [

@@ -53,29 +53,34 @@ def gradient(arrays, name):
     """d loss / d arrays[name] by central differences in float64 (NumPy has no autodiff),
     each element as gradcheck's fd backend takes it: from h = cbrt(eps) * max(|x|, 1), the
     step shrinks 8x (at most 4 sizes) while the truncation error, estimated from the
-    difference at 2h, exceeds the rounding error; the best estimate is kept."""
-    at = {k: np.array(v, np.float64) if v.dtype.kind == "f" else v for k, v in arrays.items()}
+    difference at 2h, exceeds the rounding error; the best estimate is kept. A complex
+    element's is dL/dx + i dL/dy (torch's and TensorFlow's convention; JAX's conjugates it)."""
+    wide = {"f": np.float64, "c": np.complex128}
+    at = {k: np.array(v, wide.get(v.dtype.kind, v.dtype)) for k, v in arrays.items()}
     f0, x = loss(at), at[name]
     g = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         g[i] = derivative(at, x, i, f0)
-    return g  # float64, as fd's: a float32 case's step casts it
+        if x.dtype.kind == "c":
+            g[i] += 1j * derivative(at, x, i, f0, 1j)
+    return g  # float64 (complex128), as fd's: a float32 case's step casts it
 
 
-def derivative(at, x, i, f0):
+def derivative(at, x, i, f0, unit=1.0):
     xi = x[i]
+    part = xi.imag if unit == 1j else xi.real
 
     def difference(h):
-        x[i] = xi + h
+        x[i] = xi + unit * h
         up = loss(at)
-        x[i] = xi - h
+        x[i] = xi - unit * h
         down = loss(at)
         x[i] = xi
         return (up - down) / (2 * h)
 
     h, best, error = EPS ** (1 / 3) * max(abs(xi), 1.0), np.nan, np.inf
     for _ in range(4):
-        h = (xi + h) - xi  # a step the float64 grid holds exactly
+        h = (part + h) - part  # a step the float64 grid holds exactly
         if h == 0:
             break
         d1, d2 = difference(h), difference(2 * h)
@@ -142,6 +147,15 @@ def adamw(p, g, state, **hp):
     return adam(p, g, state, decoupled=True, **hp)'''
 )
 
+AS_REAL = '''def as_real(a):
+    """A complex array as torch.optim steps it (torch.view_as_real): real and imaginary parts
+    on a last axis of 2, each updated as a real number."""
+    return np.stack([a.real, a.imag], axis=-1) if a.dtype.kind == "c" else a
+
+
+def from_real(r, dtype):
+    return (r[..., 0] + 1j * r[..., 1]).astype(dtype) if np.dtype(dtype).kind == "c" else r'''
+
 _REDUCE = {
     "sum": ("np.sum({})", "reduce: sum"),
     "mean": ("np.mean({})", "reduce: mean"),
@@ -175,7 +189,8 @@ def _functions(case: Case, body: Any) -> list[str]:
 
 
 def script(case: Case, specs: dict[str, Any]) -> str:
-    constant = lambda v: f"np.asarray({py(v)}, dtype=np.{case.dtype})"  # noqa: E731
+    real = {"complex64": "float32", "complex128": "float64"}.get(case.dtype, case.dtype)
+    constant = lambda v: f"np.asarray({py(v)}, dtype=np.{real})"  # noqa: E731  a number cost
     body = render_lowered(case, lower(case, SPELL), constant)
     scipy = ["import scipy.special"] if numpy_spelling.SCIPY & set(case.program.ops) else []
     lines = [*header(case, "numpy", describe(case)), "import numpy as np", *scipy, ""]
@@ -194,15 +209,22 @@ def script(case: Case, specs: dict[str, Any]) -> str:
         return "\n".join([*lines, *evaluate, *prints]) + "\n"
     name = case.optimizer.name
     h = [f'"{k}": {py(v)}' for k, v in hyperparameters(case).items()]
-    lines += [OPTIMIZERS[name], "", "", fit("HYPERPARAMETERS = {", h, "}")]
+    complex_params = any(a.dtype.kind == "c" for a in case.params.values())
+    as_real = [AS_REAL, "", ""] if complex_params else []
+    lines += [OPTIMIZERS[name], "", "", *as_real, fit("HYPERPARAMETERS = {", h, "}")]
     lines += [f"state = {{name: {{}} for name in {wrt}}}", "costs = []"]
     loop = ["costs.append(float(loss(arrays)))", *evaluate, "if step == 0:"]
     loop += [f"    {p}" for p in prints]
     loop += [f"for name in {wrt}:"]
-    loop += [
-        "    g = grads[name].astype(arrays[name].dtype)  # the step runs in the case dtype",
-        f"    arrays[name] = np.asarray({name}(arrays[name], g, state[name], **HYPERPARAMETERS))",
-    ]
+    loop += ["    g = grads[name].astype(arrays[name].dtype)  # the step runs in the case dtype"]
+    if complex_params:  # torch.optim's view_as_real
+        loop += [
+            f"    new = {name}(as_real(arrays[name]), as_real(g), state[name], **HYPERPARAMETERS)",
+            "    arrays[name] = from_real(np.asarray(new), arrays[name].dtype)",
+        ]
+    else:
+        update = f"{name}(arrays[name], g, state[name], **HYPERPARAMETERS)"
+        loop.append(f"    arrays[name] = np.asarray({update})")
     lines += [f"for step in range({case.steps}):", *(f"    {line}" for line in loop)]
     lines += [f'print("params {p}:", arrays["{p}"].tolist())' for p in case.wrt]
     return "\n".join([*lines, 'print("costs:", costs)']) + "\n"

@@ -26,7 +26,9 @@ def problem(case: Case) -> str | None:
     """What the tensorflow backend skips, with its reason."""
     reason = tf_spelling.program_problem(case.program.eqns)
     spec = case.optimizer
-    return reason or (spec and tf_spelling.unsupported(spec.name, hyperparameters(case)))
+    return reason or (
+        spec and tf_spelling.unsupported(spec.name, hyperparameters(case), case.dtype)
+    )
 
 
 def _optimizer(case: Case) -> str:
@@ -85,7 +87,8 @@ def _gathers(case: Case) -> bool:
 
 
 def script(case: Case, specs: dict[str, Any]) -> str:
-    constant = lambda v: f"tf.constant({py(v)}, tf.{case.dtype})"  # noqa: E731
+    real = {"complex64": "float32", "complex128": "float64"}.get(case.dtype, case.dtype)
+    constant = lambda v: f"tf.constant({py(v)}, tf.{real})"  # noqa: E731  a number cost: real
     body = render_lowered(case, lower(case, SPELL), constant)
     names, reach = body.names, reached(case)
     lines = [*header(case, "tensorflow", describe(case)), "import tensorflow as tf"]

@@ -82,8 +82,9 @@ def script(case: Case, specs: dict[str, Any]) -> str:
     if any(s is not None and from_spec(a, s) for a, s in _arrays(case, specs)):
         lines.append("import numpy as np")
     lines.append("")
-    if case.dtype == "float64":
-        lines.append("torch.set_default_dtype(torch.float64)  # the case dtype, for literals")
+    if case.dtype in ("float64", "complex128"):  # torch's default dtype must be real
+        note = "the case dtype" if case.dtype == "float64" else "complex128's real dtype"
+        lines.append(f"torch.set_default_dtype(torch.float64)  # {note}, for literals")
     lines.append('print("torch", torch.__version__)')
     for name, array in {**case.params, **case.inputs}.items():
         grad = name in case.wrt

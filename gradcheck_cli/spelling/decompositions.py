@@ -75,7 +75,7 @@ TORCH["solve"] = _torch_solve
 
 
 def _tf_floating(site: Site, a: TfArg) -> Node:
-    return a.node if not a.literal and a.kind == "f" else cast(a, site.dtype)
+    return a.node if not a.literal and a.kind in "fc" else cast(a, site.dtype)
 
 
 def _tf(op: str):

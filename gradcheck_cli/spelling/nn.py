@@ -97,7 +97,7 @@ TORCH: dict[str, Any] = {
 
 
 def _float(site: Site, x: tfb.Arg) -> Node:
-    return x.node if not x.literal and x.kind == "f" else tfb.cast(x, site.out.dtype)
+    return x.node if not x.literal and x.kind in "fc" else tfb.cast(x, site.out.dtype)
 
 
 def _tf(fn: str, **rename: str) -> Any:

@@ -27,12 +27,13 @@ _POSITIONAL = {"reshape": "shape", "expand_dims": "axis"}  # written as users do
 
 def operands(site: Site, ns: str) -> list[Node]:
     """The inputs, an integer or bool one cast to the case dtype where the op computes a
-    float from no float."""
+    float from no float (in a complex case to the result's dtype, the abstract pass's)."""
     ins: list[Node] = [Input(i) for i in range(len(site.ins))]
     floats = any(o.kind in "fc" for o in site.ins if not o.literal)
-    if site.out.dtype.kind != "f" or floats or all(o.literal for o in site.ins):
+    if site.out.dtype.kind not in "fc" or floats or all(o.literal for o in site.ins):
         return ins
-    dtype = Name(f"{ns}.{site.dtype.name}")
+    target = site.out.dtype if site.dtype.kind == "c" else site.dtype
+    dtype = Name(f"{ns}.{target.name}")
     return [
         method(x, "astype", dtype) if not o.literal and is_operand(site.op, i) else x
         for i, (x, o) in enumerate(zip(ins, site.ins, strict=True))

@@ -6,6 +6,12 @@ the framework's functions where it has none: torch's cbrt (sign(x) * |x| ** (1/3
 TensorFlow's trunc (sign(x) * floor(|x|)), nan_to_num (nested tf.where) and round with
 decimals (NumPy's own scaling by 10 ** decimals). Where a framework has the function but
 refuses its derivative (torch.floor_divide, tf.truncatemod), that refusal is its result.
+
+The complex functions real, imag, conj and angle take NumPy's meaning on a real array too
+(real and conj the identity, imag zeros, angle 0 or pi): torch.imag refuses a real tensor,
+so there it is torch.zeros_like; torch.conj returns a lazy view, so torch.conj_physical;
+TensorFlow's refuse bools (real and conj run in int32, as `_on_bools` does) and its angle
+an integer (cast first). JAX's and NumPy's are their own (numpy_like's jnp.real...).
 """
 
 from __future__ import annotations
@@ -16,8 +22,18 @@ import numpy as np
 
 from .site import Site
 from .tensorflow_base import Arg as TfArg
-from .tensorflow_base import Template, _dtype, _function, _in_case_dtype, _math, _real_target, cast
+from .tensorflow_base import (
+    Template,
+    _dtype,
+    _function,
+    _in_case_dtype,
+    _math,
+    _on_bools,
+    _real_target,
+    cast,
+)
 from .torch_base import Arg, At, Entry, _floating, _to, tensor
+from .torch_elementwise import _on_bools as _torch_on_bools
 from .tree import Const, Input, Name, Node, binop, call, method
 
 # ---- torch ----------------------------------------------------------------------------------
@@ -50,6 +66,18 @@ def _torch_plain(fn: str) -> Entry:
     return lambda at, args: call(fn, tensor(args[0]))
 
 
+def _torch_imag(at: At, args: list[Arg]) -> Node:
+    """torch.imag refuses a real tensor: NumPy's zeros of its dtype there."""
+    (x,) = args
+    return call("torch.imag", x.node) if x.kind == "c" else call("torch.zeros_like", tensor(x))
+
+
+def _torch_angle(at: At, args: list[Arg]) -> Node:
+    """An integer or bool input in the result's (real) dtype first, as NumPy's arctan2."""
+    (x,) = args
+    return call("torch.angle", tensor(x) if x.literal or x.kind in "fc" else _to(x, at.out))
+
+
 TORCH: dict[str, Any] = {
     "log2": _torch_float("torch.log2"),
     "log10": _torch_float("torch.log10"),
@@ -77,14 +105,19 @@ TORCH: dict[str, Any] = {
     "erfc": _torch_float("torch.special.erfc"),
     "xlogy": _torch_same("torch.special.xlogy"),
     "xlog1py": _torch_same("torch.special.xlog1py"),
+    "real": _torch_plain("torch.real"),
+    "imag": _torch_imag,
+    "conj": _torch_on_bools(_torch_plain("torch.conj_physical")),  # not the lazy torch.conj
+    "angle": _torch_angle,
 }
 
 # ---- tensorflow -----------------------------------------------------------------------------
 
 
 def _tf_float(x: TfArg, site: Site) -> Node:
-    """The argument as a float tensor: an integer or literal one in the case dtype."""
-    return x.node if not x.literal and x.kind == "f" else cast(x, site.dtype)
+    """The argument as a float tensor: an integer or literal one in the case dtype (a
+    complex one as it is)."""
+    return x.node if not x.literal and x.kind in "fc" else cast(x, site.dtype)
 
 
 def _tf_predicate(fn: str) -> Template:
@@ -165,6 +198,10 @@ TENSORFLOW: dict[str, Any] = {
     "erfc": _math("tf.math.erfc"),
     "xlogy": _function("tf.math.xlogy", real=True),
     "xlog1py": _function("tf.math.xlog1py", real=True),
+    "real": _on_bools(_math("tf.math.real")),
+    "imag": _math("tf.math.imag"),
+    "conj": _on_bools(_math("tf.math.conj")),
+    "angle": _math("tf.math.angle"),
 }
 
 # ---- jax and numpy: NumPy's names (numpy_like), the special functions from scipy ----------

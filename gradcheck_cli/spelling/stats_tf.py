@@ -23,7 +23,7 @@ def _count(axis: Any, shape: tuple[int, ...]) -> int:
 
 
 def _tf_floating(site: Site, a: TfArg) -> Node:
-    return a.node if not a.literal and a.kind == "f" else cast(a, site.out.dtype)
+    return a.node if not a.literal and a.kind in "fc" else cast(a, site.out.dtype)
 
 
 def _tf_spread(fn: str, root: bool):

@@ -136,12 +136,33 @@ def program_problem(eqns: Iterable[Eqn]) -> str | None:
     return problem or families.program_problem("tensorflow", eqns, SPELL, SKIP)
 
 
-def unsupported(name: str, h: dict[str, Any]) -> str | None:
-    """Why Keras cannot run this optimizer as the contract asks (the case then skips)."""
+def unsupported(name: str, h: dict[str, Any], dtype: str = "float32") -> str | None:
+    """Why Keras cannot run this optimizer as the contract asks (the case then skips); for a
+    complex case, where Keras 3 refuses complex variables (`complex_refusal`)."""
+    refusal = complex_refusal(name, h, dtype)
+    if refusal:
+        return refusal
     if name == "sgd" and h["dampening"] != 0:
         return f"Keras SGD has no dampening (dampening={h['dampening']!r})"
     if name == "sgd" and h["momentum"] > 1:
         return f"Keras SGD refuses momentum above 1 (momentum={h['momentum']!r})"
+    return None
+
+
+def complex_refusal(name: str, h: dict[str, Any], dtype: str) -> str | None:
+    """Keras 3's optimizers on complex tf.Variables, measured (Keras 3.15.1): SGD, RMSprop and
+    Adagrad step them (RMSprop's and Adagrad's accumulators hold ops.square(g), the complex
+    g * g, not |g|^2); Adam and AdamW refuse complex128, AMSGrad any complex dtype."""
+    if not dtype.startswith("complex"):
+        return None
+    cls = KERAS[name][0]
+    if name in ("adam", "adamw") and h.get("amsgrad"):
+        return f"Keras's {cls}(amsgrad=True) refuses {dtype} params: tf.maximum takes no complex"
+    if name in ("adam", "adamw") and dtype == "complex128":
+        return (
+            f"Keras's {cls} refuses complex128 params: keras.ops.sqrt makes its bias correction "
+            "complex64, and TensorFlow refuses complex128 * complex64"
+        )
     return None
 
 

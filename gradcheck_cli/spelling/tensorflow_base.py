@@ -61,17 +61,18 @@ def cast(arg: Arg, dtype: Any) -> Node:
 
 
 def _target(args: list[Arg]) -> np.dtype:
-    """The dtype NumPy computes in: an integer or bool tensor meeting a float one takes its
-    dtype; a Python literal is weak."""
+    """The dtype NumPy computes in: an integer or bool tensor meeting a float (or complex)
+    one takes its dtype; a Python literal is weak."""
     tensors = [a.dtype for a in args if not a.literal]
-    kinds = [d for d in tensors if d.kind == "f"] or tensors
+    kinds = [d for d in tensors if d.kind in "fc"] or tensors
     return np.result_type(*kinds, *(a.value for a in args if a.literal))
 
 
 def _promoted(args: list[Arg], target: np.dtype) -> list[Node]:
-    """Each argument in `target`; a literal TensorFlow converts itself stays as written."""
+    """Each argument in `target`; a literal TensorFlow converts itself stays as written (a
+    number beside float or complex tensors)."""
     return [
-        a.node if a.literal and (a.kind == target.kind or target.kind == "f") else cast(a, target)
+        a.node if a.literal and (a.kind == target.kind or target.kind in "fc") else cast(a, target)
         for a in args
     ]
 
@@ -90,9 +91,9 @@ def _in_case_dtype(tree: Node, target: np.dtype, site: Site) -> Node:
 
 def _real_target(args: list[Arg], real: bool) -> np.dtype:
     """`_target`; for a function whose NumPy result is floating (`/`, arctan2), float64
-    where no float is among the arguments (TensorFlow's atan2 refuses integers)."""
+    where no float (or complex) is among the arguments (TensorFlow's atan2 refuses integers)."""
     target = _target(args)
-    return np.dtype("float64") if real and target.kind != "f" else target
+    return np.dtype("float64") if real and target.kind not in "fc" else target
 
 
 def _operator(symbol: str, real: bool = False) -> Template:
@@ -137,11 +138,12 @@ def _on_bools(template: Template) -> Template:
 
 
 def _math(fn: str) -> Template:
-    """A float function: an integer or literal argument becomes the result's dtype first."""
+    """A float function: an integer or literal argument becomes the result's dtype first
+    (a complex one is left as it is: tf.abs of it is its modulus)."""
 
     def template(site: Site, args: list[Arg]) -> Node:
         (x,) = args
-        floating = not x.literal and x.kind == "f"
+        floating = not x.literal and x.kind in "fc"
         return call(fn, x.node if floating else cast(x, site.out.dtype), **site.changed())
 
     return template

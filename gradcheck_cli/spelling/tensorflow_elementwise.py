@@ -77,7 +77,7 @@ def _reduce(fn: str, kind: str = "") -> Template:
         x = a.node
         if kind == "numeric" and a.kind == "b":
             x = cast(a, "int64")
-        elif a.literal or (kind == "floating" and a.kind != "f"):
+        elif a.literal or (kind == "floating" and a.kind not in "fc"):
             x = cast(a, site.out.dtype)
         return call(fn, x, **axis_kwargs(site))
 
@@ -113,7 +113,7 @@ def _norm(site: Site, args: list[Arg]) -> Node:
     kwargs: dict[str, Any] = {"ord": ord_} if ord_ is not None else {}
     kwargs.update({"axis": axis} if axis is not None else {})
     kwargs.update({"keepdims": True} if site.attrs.get("keepdims") else {})
-    return call("tf.norm", x.node if x.kind == "f" else cast(x, site.out.dtype), **kwargs)
+    return call("tf.norm", x.node if x.kind in "fc" else cast(x, site.out.dtype), **kwargs)
 
 
 def _softmax(fn: str) -> Template:
@@ -121,7 +121,7 @@ def _softmax(fn: str) -> Template:
         axis = site.attrs.get("axis", -1)
         axis = axis[0] if isinstance(axis, tuple) else axis
         (x,) = args
-        tree = x.node if x.kind == "f" else cast(x, site.out.dtype)
+        tree = x.node if x.kind in "fc" else cast(x, site.out.dtype)
         return call(fn, tree, **({"axis": axis} if axis != -1 else {}))
 
     return template

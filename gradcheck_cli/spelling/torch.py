@@ -72,7 +72,7 @@ ENTRIES: dict[str, Entry] = {
     "sqrt": _unary("torch.sqrt"),
     "square": _unary("torch.square"),
     "abs": _on_bools(_unary("torch.abs")),
-    "sign": _unary("torch.sign"),
+    "sign": _unary("torch.sgn"),  # sign on real numbers, z / |z| on complex (torch.sign refuses)
     "sin": _unary("torch.sin"),
     "cos": _unary("torch.cos"),
     "tan": _unary("torch.tan"),

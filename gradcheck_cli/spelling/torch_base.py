@@ -91,9 +91,12 @@ def _cast(a: Arg, dtype: Any) -> Arg:
 
 
 def _floating(a: Arg, at: At) -> Node:
-    if a.literal or a.kind == "f":
+    """A float (or complex) argument as it is; an integer one in the case dtype (in a complex
+    case, the result's dtype, which the abstract pass gives)."""
+    if a.literal or a.kind in "fc":
         return tensor(a)
-    return method(a.node, "to", _dtype(at.dtype))
+    dtype = at.out if at.dtype.kind == "c" and at.out.kind in "fc" else at.dtype
+    return method(a.node, "to", _dtype(dtype))
 
 
 def _normalized(axes: Any, ndim: int) -> list[int]:
