@@ -97,6 +97,8 @@ def test_no_backend_imports_another():
         others = _imports(path) & framework_modules - {path.stem}
         if path.stem in {"fd", "fd_values", "np_impl"}:
             others -= {"np_engine"}  # both reduce a cost with the project's own forward pass
+        if path.stem == "np_higher":
+            others -= {"np_engine"}  # the engine's own second order: its reverse pass again
         assert not others, f"{path.stem} imports {others}"
 
 

@@ -11,7 +11,15 @@ TypeError ("Gradient only defined for scalar-output functions") is the result.
 64-bit: a float64 case runs inside `jax.enable_x64(True)`, a float32 one inside
 `jax.enable_x64(False)` (JAX's default, whatever the process set); the scope is
 thread-local and is entered only around the case's own work, so nothing leaks. Under
-float32, int64 inputs become int32, as they do for any JAX user without x64.
+float32, int64 inputs become int32, as they do for any JAX user without x64. A complex128
+case runs with x64, a complex64 one without.
+
+Complex params (v2): jax.grad of the real cost gives dL/dx - i dL/dy, the conjugate of
+torch's and TensorFlow's dL/dx + i dL/dy (at 1 + 2i, |z|^2 gets 2 - 4i): reported as JAX
+gives it, not conjugated, so the difference is a finding. optax steps with that gradient:
+`sgd` moves the imaginary part away from the minimum of |z|^2, and adam's second moment is
+|g|^2 (one step of lr for the complex number as a whole, where torch.optim steps the real
+and imaginary parts apart).
 
 Compilation: the value-and-grad function of a case is `jax.jit`-ed, inputs and held
 params closed over as constants (so an input mask still works compiled). A case compiled
@@ -67,7 +75,7 @@ from .. import implementations, optim
 from ..spelling import jax as spelling
 from ..spelling.site import Runner, lower
 from ..spelling.tree import Input, bind
-from . import xla_flags
+from . import jax_higher, xla_flags
 
 xla_flags.apply()  # XLA's rewrites across ops off: jitted must equal eager (see the module)
 
@@ -128,12 +136,14 @@ class Evaluation:
 class JaxSession:
     """A case's params as jax arrays, its optax optimizer and its value-and-grad function."""
 
+    _higher: jax_higher.Higher | None = None  # the jvp and hvp functions, on the first call
+
     def __init__(self, case: Case, compile: bool = True, implementation: Any = None):
         self.case = case
         # the user's own function in place of the program (an impl:jax row)
         self.user = implementations.function_of(implementation)
         self.names = (*case.params, *case.inputs)
-        self.x64 = case.dtype == "float64"
+        self.x64 = case.dtype in ("float64", "complex128")
         with self._scope():
             self.inputs = {k: jnp.asarray(v) for k, v in case.inputs.items()}
             self._params = {k: jnp.asarray(v) for k, v in case.params.items()}
@@ -174,6 +184,21 @@ class JaxSession:
     @property
     def compiled(self) -> bool:
         return self._compiled is not None
+
+    def jvp(self, tangent: Mapping[str, np.ndarray]) -> np.ndarray:
+        """jax.jvp of the cost before reduction along `tangent` (see jax_higher.py)."""
+        with self._scope():
+            return self._transforms().jvp(self._wrt(), tangent, self.case.dtype)
+
+    def hvp(self, tangent: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The Hessian of the reduced cost times `tangent`: jax.jvp of jax.grad."""
+        with self._scope():
+            return self._transforms().hvp(self._wrt(), tangent)
+
+    def _transforms(self) -> jax_higher.Higher:
+        if self._higher is None:  # compiled unless evaluate is eager (option, or fell back)
+            self._higher = jax_higher.Higher(self._loss, self.compiled, NEEDS_EAGER)
+        return self._higher
 
     def evaluate(self) -> Evaluation:
         with self._scope():

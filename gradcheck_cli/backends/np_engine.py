@@ -209,10 +209,29 @@ class NumpySession:
         self._params = {k: v.copy() for k, v in case.params.items()}
         spec = case.optimizer
         self.optimizer = optim.make(spec.name, spec.hparams) if spec else None
+        self.higher_detail: dict[str, str] = {}  # how jvp and hvp were computed
 
     def evaluate(self) -> Evaluation:
         c = self.case
         return value_and_grad(c.program, self._params, self.inputs, c.wrt, c.reduce)
+
+    def jvp(self, tangent: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Forward mode, by the engine's own tangent program (np_higher)."""
+        from . import np_higher  # only for cases that ask for it
+
+        c = self.case
+        env = {**self.inputs, **self._params}
+        value, how = np_higher.jvp(c.program, env, c.wrt, tangent, np.dtype(c.dtype))
+        self.higher_detail["jvp method"] = how
+        return value
+
+    def hvp(self, tangent: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Reverse mode over the tangent program (np_higher)."""
+        from . import np_higher
+
+        c = self.case
+        self.higher_detail["hvp method"] = "reverse mode over the tangent program"
+        return np_higher.hvp(c.program, self._params, self.inputs, c.wrt, tangent, c.reduce)
 
     def step(self, evaluation: Evaluation) -> None:
         wrt = {k: self._params[k] for k in self.case.wrt}

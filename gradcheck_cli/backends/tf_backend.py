@@ -32,6 +32,14 @@ tests/test_tf_backend.py writes Keras's formulas out in NumPy and pins them):
 - SGD's momentum buffer holds `-lr * buf`: the same maths (equal with exact hyperparameters).
 
 `dampening` (not in Keras SGD) and SGD momentum above 1 (Keras refuses it) skip.
+
+Complex params (v2) are tf.Variables of the complex case dtype (a float param of a complex
+case keeps its float dtype); the tape gives dL/dx + i dL/dy, as torch. Keras 3 on complex
+variables (measured, Keras 3.15.1): SGD steps them as torch does; RMSprop and Adagrad run,
+their accumulators holding the complex g * g (keras.ops.square), not |g|^2; Adam and AdamW
+refuse complex128 (keras.ops.sqrt makes the bias correction complex64) and AMSGrad any
+complex dtype (tf.maximum): those skip, with the reason (`spelling.complex_refusal`, and a
+probe step at start on scratch variables for any refusal beyond those).
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import implementations, optim
+from ..errors import BackendSkip
 from ..spelling import tensorflow as spelling
 from ..spelling.tree import bind
 from . import USER_TF_LOG_LEVEL
@@ -81,6 +90,7 @@ with _quiet_import():
     # oneDNN prints its notice when the first kernel runs, not at import: run one here
     tf.linalg.matmul(tf.ones((2, 2)), tf.ones((2, 2)))
 
+    from . import tf_higher  # jvp and hvp, TensorFlow's own forward mode and nested tapes
     from .tf_program import NAMESPACE, Program  # it imports TensorFlow: inside the quiet import
 
 FRAMEWORK = "tensorflow"
@@ -110,7 +120,7 @@ def unsupported(case: Case) -> str | None:
         return None
     if keras.backend.backend() != "tensorflow":  # KERAS_BACKEND chose another framework
         return f"Keras runs on {keras.backend.backend()}, not TensorFlow (KERAS_BACKEND)"
-    return spelling.unsupported(spec.name, hyperparameters(spec.name, spec.hparams))
+    return spelling.unsupported(spec.name, hyperparameters(spec.name, spec.hparams), case.dtype)
 
 
 # ---- optimizers: Keras 3 as the contract maps torch.optim's hyperparameters ---------------
@@ -141,11 +151,34 @@ class Evaluation:
 def _target(value: tf.Tensor, reduce: str, dtype: tf.DType) -> tf.Tensor:
     """What the tape differentiates. Under `native` (and `none`, a scalar) the cost itself:
     the tape's gradient of a non-scalar target is that of its sum."""
-    if not value.dtype.is_floating:
-        value = tf.cast(value, dtype)  # an integer cost: zero gradients, as in the engine
+    if not value.dtype.is_floating:  # an integer cost: zero gradients, as in the engine
+        value = tf.cast(value, dtype.real_dtype)  # real: a complex case's cost is real
     if reduce == "sum":
         return tf.reduce_sum(value)
     return tf.reduce_mean(value) if reduce == "mean" else value
+
+
+def _variable_dtype(case_dtype: tf.DType, array: Any) -> tf.DType:
+    """The case dtype; a real param of a complex case (`{dtype: float64, value: ...}`) keeps
+    its own float dtype."""
+    own = np.asarray(array).dtype
+    return tf.as_dtype(own) if case_dtype.is_complex and own.kind == "f" else case_dtype
+
+
+def _probe(spec: OptimizerSpec, wrt: list[tf.Variable]) -> None:
+    """One step of a fresh Keras optimizer on scratch copies of the complex params: where
+    Keras refuses them (a version beyond `spelling.complex_refusal`'s measurements), the
+    backend skips with Keras's own message instead of failing mid-run."""
+    scratch = [tf.Variable(tf.zeros_like(v)) for v in wrt if v.dtype.is_complex]
+    if not scratch:
+        return
+    try:
+        optimizer(spec).apply_gradients([(tf.zeros_like(v), v) for v in scratch])
+    except (tf.errors.OpError, TypeError, ValueError, NotImplementedError) as exc:
+        cls = spelling.KERAS[spec.name][0]
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        dtype = scratch[0].dtype.name
+        raise BackendSkip(f"Keras's {cls} refuses {dtype} params: {first}") from None
 
 
 class TensorflowSession:
@@ -156,18 +189,22 @@ class TensorflowSession:
         # the user's own function in place of the program (an impl:tensorflow row)
         self.user = implementations.function_of(implementation)
         dtype = tf.as_dtype(case.dtype)
-        self.variables = {k: tf.Variable(v, dtype=dtype, name=k) for k, v in case.params.items()}
+        self.variables = {
+            k: tf.Variable(v, dtype=_variable_dtype(dtype, v), name=k)
+            for k, v in case.params.items()
+        }
         self.inputs = {k: tf.constant(v) for k, v in case.inputs.items()}
         self.wrt = [self.variables[k] for k in case.wrt]
         self.program = Program(case) if self.user is None else None
         self.optimizer = optimizer(case.optimizer) if case.optimizer else None
+        if self.optimizer is not None and dtype.is_complex:
+            _probe(case.optimizer, self.wrt)
 
     def evaluate(self) -> Evaluation:
         c = self.case
         with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch(self.wrt)  # the other params are read as constants
-            env = {**self.inputs, **{k: tf.convert_to_tensor(v) for k, v in self.variables.items()}}
-            value = _tensor(self._forward(env))
+            value = self._value()
             target = _target(value, c.reduce, tf.as_dtype(c.dtype))
         zero = tf.UnconnectedGradients.ZERO
         grads = tape.gradient(target, self.wrt, unconnected_gradients=zero)
@@ -175,6 +212,24 @@ class TensorflowSession:
         named = {k: g.numpy() for k, g in zip(c.wrt, grads, strict=True)}
         cost = float(tf.reduce_sum(target).numpy())  # native: the sum TensorFlow differentiated
         return Evaluation(np.asarray(value.numpy()), cost, named, grads)
+
+    def _value(self) -> tf.Tensor:
+        """The cost before reduction, the params read from their variables (a tape or an
+        accumulator around this call watches the `wrt` ones)."""
+        env = {**self.inputs, **{k: tf.convert_to_tensor(v) for k, v in self.variables.items()}}
+        return _tensor(self._forward(env))
+
+    def jvp(self, tangent: Mapping[str, np.ndarray]) -> np.ndarray:
+        """d value . tangent by tf.autodiff.ForwardAccumulator (see tf_higher.py)."""
+        dtype = tf.as_dtype(self.case.dtype)
+        return tf_higher.jvp(self._value, self.wrt, [tangent[k] for k in self.case.wrt], dtype)
+
+    def hvp(self, tangent: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The Hessian of the reduced cost times `tangent`, by nested GradientTapes."""
+        c = self.case
+        target = lambda: _target(self._value(), c.reduce, tf.as_dtype(c.dtype))  # noqa: E731
+        second = tf_higher.hvp(target, self.wrt, [tangent[k] for k in c.wrt])
+        return dict(zip(c.wrt, second, strict=True))
 
     def _forward(self, env: dict[str, Any]) -> Any:
         """The program; or the user's function, given the params read as tensors (the tape

@@ -9,6 +9,10 @@ reach torch untouched (`x ** 2` is `tensor ** 2`, an int). No derivative is writ
 the differentiated params are leaf tensors with `requires_grad`, and `.backward()` on the
 reduced cost fills their `.grad`. The optimizer is torch.optim's own class, every
 hyperparameter of the contract's table passed explicitly (the spelling's tree).
+
+Complex params (v2) are complex tensors; torch's default dtype is then the case's real
+dtype (torch refuses a complex default). `.grad` is dL/dx + i dL/dy (at 1 + 2i, |z|^2 gets
+2 + 4i), and torch.optim steps a complex param as its real view (torch.view_as_real).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from .. import implementations, optim
 from ..spelling import torch as spelling
 from ..spelling.site import Runner, lower
 from ..spelling.tree import Input, bind
+from . import torch_higher
 
 if TYPE_CHECKING:
     from ..case import Case
@@ -72,9 +77,10 @@ def _reduced(value: torch.Tensor, reduce: str) -> torch.Tensor:
 @contextmanager
 def _default_dtype(dtype: torch.dtype) -> Iterator[None]:
     """The case dtype as torch's default while a program runs, so that a float literal
-    meeting an integer tensor, or an integer tensor made floating, is in the case dtype."""
+    meeting an integer tensor, or an integer tensor made floating, is in the case dtype; a
+    complex case's real dtype (complex64: float32), since torch's default must be a float."""
     previous = torch.get_default_dtype()
-    torch.set_default_dtype(dtype)
+    torch.set_default_dtype(dtype.to_real() if dtype.is_complex else dtype)
     try:
         yield
     finally:
@@ -114,9 +120,7 @@ class TorchSession:
         for p in wrt.values():
             p.grad = None
         with _default_dtype(self.dtype):
-            value = self._forward({**self.inputs, **self._params})
-            if not torch.is_tensor(value):  # a cost written as a number
-                value = torch.as_tensor(value, dtype=self.dtype)
+            value = self._value({})
             target = _reduced(value, c.reduce)
             # a non-scalar target (reduce: native) goes to torch as is: torch refuses it
             if target.requires_grad or target.numel() != 1:
@@ -125,6 +129,28 @@ class TorchSession:
         # momentum, no weight decay), as it does for a user; its gradient reads as zero.
         grads = {k: _numpy(p) * 0 if p.grad is None else _numpy(p.grad) for k, p in wrt.items()}
         return Evaluation(_numpy(value), float(target.detach()), grads)
+
+    def _value(self, wrt: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """The cost before reduction, `wrt` in place of those params (none: the session's)."""
+        value = self._forward({**self.inputs, **self._params, **wrt})
+        if not torch.is_tensor(value):  # a cost written as a number: real, the default dtype
+            value = torch.as_tensor(value, dtype=torch.get_default_dtype())
+        return value
+
+    def jvp(self, tangent: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Forward mode (torch.autograd.forward_ad): d value . tangent, the cost before
+        reduction; params not in `wrt` held constant. See torch_higher.py."""
+        with _default_dtype(self.dtype):
+            return torch_higher.jvp(self._value, self._wrt(), tangent)
+
+    def hvp(self, tangent: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The Hessian of the reduced cost times `tangent` (torch.autograd.grad twice)."""
+        with _default_dtype(self.dtype):
+            target = lambda wrt: _reduced(self._value(wrt), self.case.reduce)  # noqa: E731
+            return torch_higher.hvp(target, self._wrt(), tangent)
+
+    def _wrt(self) -> dict[str, torch.Tensor]:
+        return {k: self._params[k] for k in self.case.wrt}
 
     def _forward(self, env: dict[str, torch.Tensor]) -> Any:
         if self.user is None:
