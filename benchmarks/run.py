@@ -22,10 +22,10 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import engine, oracle, runs, whatif  # noqa: E402
+from benchmarks import engine, higher, oracle, runs, whatif  # noqa: E402
 from benchmarks.timing import Row, machine  # noqa: E402
 
-SECTIONS = ("runs", "engine", "oracle", "memory")
+SECTIONS = ("runs", "engine", "oracle", "higher", "memory")
 EXTRA = ("whatif",)  # measured on request only
 
 
@@ -37,6 +37,9 @@ def _section(name: str, repeats: int, quick: bool) -> list[Row]:
         return engine.run(repeats)
     if name == "whatif":
         return whatif.run(max(3, repeats // 3))
+    if name == "higher":
+        sizes = (10,) if quick else higher.SIZES
+        return higher.timing_rows(repeats, sizes) + higher.accuracy_rows()
     if name == "oracle":
         sizes = (10, 100) if quick else oracle.SIZES
         found = oracle.timing_rows(repeats, sizes) + oracle.accuracy_rows()
