@@ -341,7 +341,8 @@ def test_impl_tensorflow_custom_gradient_both():
 
 # ---- a sample of the ops table: own central differences, and the frameworks agree ----------
 
-ANY = ((4,), (2, 3), (2, 2, 3))  # shapes for an expression written for any x
+ANY = ((4,), (2, 2, 3))  # shapes for an expression written for any x (every op is in
+# tests/test_generated_higher.py at all its forms; these check each framework on its own)
 VECTOR = ((5,),)
 MATRIX = ((3, 4),)
 # (id, cost, shapes of x); p is a positive array of x's shape, w one of any sign, A (3, 4)

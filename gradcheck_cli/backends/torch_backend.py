@@ -88,7 +88,9 @@ def _default_dtype(dtype: torch.dtype) -> Iterator[None]:
 
 
 def _numpy(t: torch.Tensor) -> np.ndarray:
-    return t.detach().cpu().numpy().copy()  # a copy: the optimizer updates params in place
+    # a copy: the optimizer updates params in place; force: torch.sgn's gradient (and some
+    # double backwards) is a ZeroTensor, which has no data to share
+    return t.detach().cpu().numpy(force=True).copy()
 
 
 @dataclass(frozen=True)
