@@ -289,8 +289,7 @@ def _cost_problems(case: Case, cost: np.ndarray) -> list[Problem]:
     pos = case.source.get("cost", case.position)
     if cost.dtype.kind == "c":
         message = f"the cost is {cost.dtype}: the reduced cost must be real"
-        hint = "take real(...), imag(...) or abs(...) of it"
-        return [Problem(pos, message, hint, case.name)]
+        return [Problem(pos, message, "take real(...), imag(...) or abs(...) of it", case.name)]
     if cost.dtype.kind != "f":
         message = f"the cost is {cost.dtype}, not a float"
         return [Problem(pos, message, "differentiate a float expression", case.name)]

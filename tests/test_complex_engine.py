@@ -48,6 +48,7 @@ def _elementwise(arity: int) -> list[str]:
         and len(op.arrays) == arity
         and op.diff != ()
         and (op.analytic or name in NOT_HOLOMORPHIC)
+        and (RULES[name].complex or name in NOT_HOLOMORPHIC)  # NumPy takes complex numbers
     ]
 
 
@@ -126,14 +127,16 @@ def torch_grads(fn, params: dict, inputs: dict) -> dict:
     }
 
 
-def _torch_or_skip(fn, params, inputs):
+def _torch_or_none(fn, params, inputs):
+    """torch's gradient, or None where torch refuses complex numbers for the op (erf, gelu,
+    softmax...: measured, the engine is then checked against differences alone)."""
     try:
         return torch_grads(fn, params, inputs)
     except (RuntimeError, NotImplementedError) as exc:
         message = str(exc).splitlines()[0]
         if "not implemented" not in message and "complex" not in message:
             raise  # a mistake in the torch side, not a refusal
-        pytest.skip(f"torch refuses complex here: {message[:120]}")
+        return None
 
 
 def check(cost, params, inputs, fn=None, program="", fd_tol=1e-6):
@@ -144,8 +147,8 @@ def check(cost, params, inputs, fn=None, program="", fd_tol=1e-6):
     for k in params:
         np.testing.assert_allclose(ev.grads[k], fd[k], rtol=fd_tol, atol=fd_tol, err_msg=k)
     if fn is not None:
-        ref = _torch_or_skip(fn, params, inputs)
-        for k in params:
+        ref = _torch_or_none(fn, params, inputs)
+        for k in params if ref is not None else ():
             np.testing.assert_allclose(ev.grads[k], ref[k], rtol=1e-9, atol=1e-10, err_msg=k)
 
 
@@ -155,16 +158,10 @@ UNARY_SHAPES = [(), (3,), (2, 3)]
 BINARY_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3))]
 
 
-def _complex_rule(name):
-    if not RULES[name].complex and name not in NOT_HOLOMORPHIC:
-        pytest.skip(f"{name}: NumPy refuses complex numbers (Rule.complex is False)")
-
-
 @pytest.mark.parametrize("shape", UNARY_SHAPES, ids=str)
 @pytest.mark.parametrize("name", UNARY)
 @pytest.mark.parametrize("form", ["weighted", "modulus"])
 def test_unary(name, shape, form):
-    _complex_rule(name)
     rng = _rng(name, shape, form)
     z = draw(rng, shape, DOMAIN.get(name, "plain"))
     w = draw(rng, shape)
@@ -184,7 +181,6 @@ def test_unary(name, shape, form):
 @pytest.mark.parametrize("shapes", BINARY_SHAPES, ids=str)
 @pytest.mark.parametrize("name", BINARY)
 def test_binary(name, shapes):
-    _complex_rule(name)
     rng = _rng(name, shapes)
     dom = DOMAIN.get(name, "plain")
     a = draw(rng, shapes[0], "right" if name in ("power",) else "plain")
