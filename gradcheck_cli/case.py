@@ -93,9 +93,5 @@ class Case:
             rtol, atol = max(rtol, FD_MIN_TOLERANCE[0]), max(atol, FD_MIN_TOLERANCE[1])
         return Tolerance(rtol, atol)
 
-    @property
-    def is_complex(self) -> bool:
-        return self.dtype.startswith("complex")
-
     def expect_for(self, backend: str) -> Expect | None:
         return self.expect_backend.get(backend, self.expect)

@@ -19,7 +19,6 @@ COMPLEX_DTYPES = ("complex64", "complex128")  # (v2)
 CASE_DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES  # what a case's `dtype` may be
 DTYPES = ("float32", "float64", "complex64", "complex128", "int32", "int64", "bool")
 COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}  # a {real, imag} literal's dtype
-REAL_OF = {"complex64": "float32", "complex128": "float64", "float32": "float32"}
 INITS = ("normal", "uniform", "zeros", "ones", "arange", "eye")
 GENERATED_KEYS = ("shape", "init", "seed", "loc", "scale", "low", "high", "dtype")
 
@@ -130,7 +129,3 @@ class TooLarge(ValueError):
 def is_float(array: np.ndarray) -> bool:
     """Floating or complex: what can be differentiated."""
     return array.dtype.kind in "fc"
-
-
-def is_complex_dtype(dtype: str) -> bool:
-    return dtype in COMPLEX_DTYPES

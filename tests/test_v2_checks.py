@@ -219,3 +219,19 @@ def test_complex_numbers_print_as_a_user_writes_them():
     assert fmt_number(np.complex128(2 - 4j)) == "2-4i"
     assert fmt_number(np.complex128(-3j)) == "-3i"
     assert fmt_number(np.complex128(1.5 + 0j)) == "1.5"
+
+
+def test_explain_writes_the_conjugate_in_a_complex_adjoint(tmp_path):
+    from click.testing import CliRunner
+
+    from gradcheck_cli.cli import cli
+
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "name: c\ndtype: complex128\nparams: {z: {real: [1.0], imag: [-1.0]}}\n"
+        "inputs: {w: {real: [1.0], imag: [1.0]}}\ncost: sum(real(w * z))\n"
+    )
+    result = CliRunner().invoke(cli, ["explain", str(path), "c"])
+    assert result.exit_code == 0, result.output
+    # dL/dz = conj(w) = 1-1i: the adjoint line says conj and shows the conjugated number
+    assert "df/dn1 * conj(w) = [1] * [1-1i] = [1-1i]" in result.output, result.output

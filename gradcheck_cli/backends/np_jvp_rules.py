@@ -40,13 +40,6 @@ def _zero(b: Any, x: Any) -> np.ndarray:
     return b.zeros(x)
 
 
-def _builder(*items: Any) -> Any:
-    for item in items:
-        if isinstance(item, Sym):
-            return item.builder
-    raise AssertionError("a rule with no traced operand")
-
-
 def _linear(op: str) -> JvpRule:
     """The op on the tangents, with zeros for an array input without one (concatenate)."""
 
